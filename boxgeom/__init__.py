@@ -1,0 +1,19 @@
+"""boxgeom: fast, exact geometry for boxes.
+
+Pair finding, IoU (axis-aligned and rotated), NMS, matching, tile cover and
+set-level areas, in Cython kernels that release the GIL.
+"""
+
+from boxgeom._threads import openmp_enabled
+from boxgeom._validate import InvalidBoxesError
+from boxgeom.formats import box_area, box_convert
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "InvalidBoxesError",
+    "__version__",
+    "box_area",
+    "box_convert",
+    "openmp_enabled",
+]

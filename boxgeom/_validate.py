@@ -1,0 +1,224 @@
+"""Every input check of boxgeom, and every error message, in one place.
+
+Public functions call these once, at the top, and hand the kernels arrays that
+need no further checking: C-contiguous, one of the four kernel dtypes (int32,
+int64, float32, float64), finite, ``x1 <= x2`` and ``y1 <= y2``.
+
+Messages follow one template: ``"{argument}: expected {what}, got {actual}"``.
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+
+FORMATS = ("xyxy", "xywh", "cxcywh")
+KERNEL_DTYPES = (np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.float32), np.dtype(np.float64))
+# Small types are widened (with one copy) before they reach a kernel.
+_WIDEN = {
+    np.dtype(np.int8): np.dtype(np.int32),
+    np.dtype(np.int16): np.dtype(np.int32),
+    np.dtype(np.uint8): np.dtype(np.int32),
+    np.dtype(np.uint16): np.dtype(np.int32),
+    np.dtype(np.uint32): np.dtype(np.int64),
+    np.dtype(np.float16): np.dtype(np.float32),
+}
+# int64 coordinates must stay this far from the int64 limits so that x + w and
+# x2 - x1 can never wrap, whatever the format.
+INT64_LIMIT = 2**61
+
+
+class InvalidBoxesError(ValueError, AssertionError):
+    """Bad box input: a ``ValueError`` that ``except AssertionError`` also catches.
+
+    ``boxgeom.compat`` raises it where box-intersect-lib raises ``AssertionError``.
+    """
+
+
+def check_fmt(fmt: Any, name: str = "fmt") -> str:
+    """Return ``fmt`` if it is one of :data:`FORMATS`, else raise ValueError."""
+    if fmt not in FORMATS:
+        raise ValueError(f"{name}: expected one of {', '.join(map(repr, FORMATS))}, got {fmt!r}")
+    return fmt
+
+
+def check_flag(value: Any, name: str) -> bool:
+    """Return ``value`` if it is a bool (numpy bools included), else raise TypeError."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name}: expected True or False, got {value!r}")
+    return bool(value)
+
+
+def check_n_threads(n_threads: Any) -> None:
+    """Raise unless ``n_threads`` is None or a non-zero int (scikit-learn semantics)."""
+    if n_threads is None:
+        return
+    if isinstance(n_threads, (bool, np.bool_)) or not isinstance(n_threads, numbers.Integral):
+        raise TypeError(f"n_threads: expected an int or None, got {type(n_threads).__name__}")
+    if n_threads == 0:
+        raise ValueError("n_threads: expected a non-zero int or None, got 0")
+
+
+def check_threshold(value: Any, name: str, low: float = 0.0, high: float = 1.0) -> float:
+    """Return ``value`` as a float in ``[low, high]``; NaN and out-of-range raise ValueError."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a number in [{low:g}, {high:g}], got {type(value).__name__}")
+    value = float(value)
+    if not low <= value <= high:  # also catches NaN
+        raise ValueError(f"{name}: expected a number in [{low:g}, {high:g}], got {value!r}")
+    return value
+
+
+def check_positive(value: Any, name: str) -> float:
+    """Return ``value`` as a float that is finite and > 0, else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a positive number, got {type(value).__name__}")
+    if not (np.isfinite(value) and value > 0):
+        raise ValueError(f"{name}: expected a positive number, got {value!r}")
+    return float(value)
+
+
+def kernel_dtype(dtype: np.dtype, name: str) -> np.dtype:
+    """Map an input dtype to the kernel dtype it is computed in, or raise TypeError."""
+    dtype = np.dtype(dtype)
+    if dtype.kind in "iuf" and dtype.byteorder not in ("=", "|"):
+        dtype = dtype.newbyteorder("=")
+    if dtype in KERNEL_DTYPES:
+        return dtype
+    if dtype in _WIDEN:
+        return _WIDEN[dtype]
+    raise TypeError(
+        f"{name}: expected an integer or floating dtype (int8-int64, uint8-uint32, float16-float64), got {dtype}"
+    )
+
+
+def as_array(values: Any, name: str, columns: int) -> np.ndarray:
+    """Return ``values`` as a 2-D array of shape ``(n, columns)`` in a kernel dtype.
+
+    Lists and tuples are accepted; an empty sequence becomes ``(0, columns)``. The
+    result is C-contiguous; a C-contiguous input in a kernel dtype is not copied.
+    Floating input must be finite.
+    """
+    if isinstance(values, (str, bytes)):
+        raise TypeError(f"{name}: expected an array of shape (n, {columns}), got {type(values).__name__}")
+    array = np.asarray(values)
+    if array.size == 0 and array.ndim == 1:
+        array = array.reshape(0, columns)
+    if array.dtype.kind in "OUSVMmcb" or array.dtype == np.uint64:
+        raise TypeError(
+            f"{name}: expected an integer or floating dtype (int8-int64, uint8-uint32, float16-float64), "
+            f"got {array.dtype}"
+        )
+    if array.ndim != 2 or array.shape[1] != columns:
+        raise ValueError(f"{name}: expected shape (n, {columns}), got {array.shape}")
+    array = np.ascontiguousarray(array, dtype=kernel_dtype(array.dtype, name))
+    if array.dtype.kind == "f":
+        check_finite(array, name)
+    elif array.dtype == np.int64 and array.size:
+        outside = (array < -INT64_LIMIT) | (array > INT64_LIMIT)
+        if outside.any():
+            row = int(np.flatnonzero(outside.any(axis=1))[0])
+            raise ValueError(f"{name}: expected int64 coordinates within +-2**61, got row {row}: {array[row].tolist()}")
+    return array
+
+
+def check_finite(array: np.ndarray, name: str) -> None:
+    """Raise ValueError naming the first row of ``array`` holding NaN or inf."""
+    finite = np.isfinite(array)
+    if not finite.all():
+        row = int(np.flatnonzero(~finite.all(axis=tuple(range(1, array.ndim))))[0])
+        raise ValueError(f"{name}: expected finite values, got NaN or inf in row {row}: {array[row].tolist()}")
+
+
+def to_xyxy(array: np.ndarray, fmt: str, name: str) -> np.ndarray:
+    """Convert checked ``(n, 4)`` boxes in ``fmt`` to ``xyxy``; xyxy input is returned as is.
+
+    Integer ``xywh`` becomes int64 (``x + w`` never wraps); integer ``cxcywh``
+    becomes float64 (the half-sizes need not be integers).
+    """
+    if fmt == "xyxy":
+        return array
+    if fmt == "xywh":
+        if array.dtype.kind == "i":
+            array = array.astype(np.int64)
+        out = np.empty_like(array)
+        out[:, :2] = array[:, :2]
+        np.add(array[:, :2], array[:, 2:], out=out[:, 2:])
+    else:  # cxcywh
+        if array.dtype.kind == "i":
+            array = array.astype(np.float64)
+        half = array[:, 2:] / 2
+        out = np.empty_like(array)
+        np.subtract(array[:, :2], half, out=out[:, :2])
+        np.add(array[:, :2], half, out=out[:, 2:])
+    if out.dtype.kind == "f":
+        check_finite(out, name)  # x + w can overflow to inf
+    return out
+
+
+def check_ordered(xyxy: np.ndarray, name: str, fmt: str = "xyxy") -> None:
+    """Raise ValueError naming the first box with ``x2 < x1`` or ``y2 < y1`` (negative w/h)."""
+    bad = (xyxy[:, 2] < xyxy[:, 0]) | (xyxy[:, 3] < xyxy[:, 1])
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        what = "x2 < x1 or y2 < y1" if fmt == "xyxy" else "a negative width or height"
+        raise ValueError(f"{name}: expected boxes with non-negative size, got {what} in row {row}")
+
+
+def as_boxes(boxes: Any, name: str = "boxes", fmt: str = "xyxy") -> np.ndarray:
+    """Return validated ``(n, 4)`` boxes in ``xyxy``, C-contiguous, in a kernel dtype.
+
+    Examples
+    --------
+    >>> as_boxes([[0, 0, 2, 2]]).dtype
+    dtype('int64')
+    >>> as_boxes([[0, 0, 2, 2]], fmt="xywh").tolist()
+    [[0, 0, 2, 2]]
+    """
+    check_fmt(fmt)
+    array = to_xyxy(as_array(boxes, name, 4), fmt, name)
+    check_ordered(array, name, fmt)
+    return array
+
+
+def as_box_pair(boxes1: Any, boxes2: Any, fmt: str = "xyxy") -> tuple[np.ndarray, np.ndarray]:
+    """Validate two box arrays and bring them to one common kernel dtype (``np.result_type``)."""
+    first = as_boxes(boxes1, "boxes1", fmt)
+    second = as_boxes(boxes2, "boxes2", fmt)
+    common = kernel_dtype(np.result_type(first.dtype, second.dtype), "boxes")
+    return first.astype(common, copy=False), second.astype(common, copy=False)
+
+
+def as_pairs(pairs: Any, n1: int, n2: int, name: str = "pairs") -> np.ndarray:
+    """Return ``pairs`` as a C-contiguous ``(2, k)`` intp array with row 0 < n1 and row 1 < n2."""
+    array = np.asarray(pairs)
+    if array.size == 0:
+        array = array.reshape(2, 0)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{name}: expected an integer array of shape (2, k), got dtype {array.dtype}")
+    if array.ndim != 2 or array.shape[0] != 2:
+        raise ValueError(f"{name}: expected shape (2, k), got {array.shape}")
+    if array.shape[1]:
+        for row, bound in enumerate((n1, n2)):
+            low, high = array[row].min(), array[row].max()
+            if low < 0 or high >= bound:
+                raise ValueError(f"{name}: expected row {row} within [0, {bound}), got values in [{low}, {high}]")
+    return np.ascontiguousarray(array, dtype=np.intp)
+
+
+def as_scores(scores: Any, n: int, name: str = "scores", boxes_name: str = "boxes") -> np.ndarray:
+    """Return ``scores`` as a C-contiguous float64 ``(n,)`` array without NaN."""
+    array = np.asarray(scores)
+    if array.dtype.kind not in "iuf":
+        raise TypeError(f"{name}: expected a numeric array, got dtype {array.dtype}")
+    if array.ndim != 1:
+        raise ValueError(f"{name}: expected shape (n,), got {array.shape}")
+    if array.shape[0] != n:
+        raise ValueError(f"{name}: expected length {n} to match {boxes_name}, got {array.shape[0]}")
+    array = np.ascontiguousarray(array, dtype=np.float64)
+    nan = np.isnan(array)
+    if nan.any():
+        raise ValueError(f"{name}: expected no NaN, got NaN at index {int(np.flatnonzero(nan)[0])}")
+    return array

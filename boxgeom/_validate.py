@@ -9,6 +9,7 @@ Messages follow one template: ``"{argument}: expected {what}, got {actual}"``.
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -17,7 +18,7 @@ import numpy as np
 FORMATS = ("xyxy", "xywh", "cxcywh")
 KERNEL_DTYPES = (np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.float32), np.dtype(np.float64))
 # Small types are widened (with one copy) before they reach a kernel.
-_WIDEN = {
+_WIDEN: dict[np.dtype, np.dtype] = {
     np.dtype(np.int8): np.dtype(np.int32),
     np.dtype(np.int16): np.dtype(np.int32),
     np.dtype(np.uint8): np.dtype(np.int32),
@@ -75,9 +76,10 @@ def check_positive(value: Any, name: str) -> float:
     """Return ``value`` as a float that is finite and > 0, else raise."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a positive number, got {type(value).__name__}")
-    if not (np.isfinite(value) and value > 0):
+    number = float(value)
+    if not (math.isfinite(number) and number > 0):
         raise ValueError(f"{name}: expected a positive number, got {value!r}")
-    return float(value)
+    return number
 
 
 def kernel_dtype(dtype: np.dtype, name: str) -> np.dtype:
@@ -222,3 +224,159 @@ def as_scores(scores: Any, n: int, name: str = "scores", boxes_name: str = "boxe
     if nan.any():
         raise ValueError(f"{name}: expected no NaN, got NaN at index {int(np.flatnonzero(nan)[0])}")
     return array
+
+
+SIDES = ("mid", "minus", "plus")
+FLOAT64_EXACT = 2**53
+
+
+def check_side(side: Any, name: str = "side") -> str:
+    """Return ``side`` if it is one of :data:`SIDES`, else raise ValueError."""
+    if side not in SIDES:
+        raise ValueError(f"{name}: expected one of {', '.join(map(repr, SIDES))}, got {side!r}")
+    return side
+
+
+def as_float64_boxes(boxes: Any, name: str = "boxes", fmt: str = "xyxy") -> np.ndarray:
+    """Return finite ``(n, 4)`` boxes as C-contiguous float64 ``xyxy``, without the order check.
+
+    For set areas an inverted or zero-area box is valid: it is empty. Integer
+    coordinates must be exact in float64 (within +-2**53).
+    """
+    check_fmt(fmt)
+    array = to_xyxy(as_array(boxes, name, 4), fmt, name)
+    if array.dtype.kind == "i" and array.size:
+        outside = np.abs(array) > FLOAT64_EXACT
+        if outside.any():
+            row = int(np.flatnonzero(outside.any(axis=1))[0])
+            raise ValueError(f"{name}: expected integer coordinates within +-2**53 (exact in float64), got row {row}")
+    return np.ascontiguousarray(array, dtype=np.float64)
+
+
+ANGLE_UNITS = ("deg", "rad")
+CONVENTIONS = ("opencv", "torchvision")
+# Rotated boxes and quads: coordinates and sizes below this keep areas, sums of
+# areas and extents finite in float64.
+ROTATED_LIMIT = 1e150
+
+
+def check_angle_unit(value: Any, name: str = "angle_unit") -> bool:
+    """Return True for ``"deg"`` and False for ``"rad"``, else raise ValueError."""
+    if value not in ANGLE_UNITS:
+        raise ValueError(f"{name}: expected one of {', '.join(map(repr, ANGLE_UNITS))}, got {value!r}")
+    return value == "deg"
+
+
+def check_convention(value: Any, name: str = "convention") -> bool:
+    """Return False for ``"opencv"`` and True for ``"torchvision"`` (the sine is negated)."""
+    if value not in CONVENTIONS:
+        raise ValueError(f"{name}: expected one of {', '.join(map(repr, CONVENTIONS))}, got {value!r}")
+    return value == "torchvision"
+
+
+def _check_magnitude(array: np.ndarray, name: str, columns: slice) -> None:
+    """Raise ValueError naming the first row with a coordinate or size beyond ROTATED_LIMIT."""
+    if array.dtype == np.float64 and array.size:  # float32 and integers cannot exceed it
+        big = np.abs(array[:, columns]).max(axis=1) > ROTATED_LIMIT
+        if big.any():
+            row = int(np.flatnonzero(big)[0])
+            raise ValueError(f"{name}: expected coordinates and sizes within +-{ROTATED_LIMIT:g}, got row {row}")
+
+
+def as_rotated(boxes: Any, name: str = "boxes") -> np.ndarray:
+    """Return validated rotated boxes ``(n, 5)`` = (cx, cy, w, h, angle), C-contiguous, kernel dtype.
+
+    Finite values, ``w >= 0`` and ``h >= 0`` (zero and -0.0 are valid), coordinates and
+    sizes within +-1e150. A C-contiguous input in a kernel dtype is not copied.
+
+    Examples
+    --------
+    >>> as_rotated([[0, 0, 2, 1, 30]]).shape
+    (1, 5)
+    """
+    array = as_array(boxes, name, 5)
+    if array.size:
+        negative = (array[:, 2] < 0) | (array[:, 3] < 0)
+        if negative.any():
+            row = int(np.flatnonzero(negative)[0])
+            raise ValueError(f"{name}: expected boxes with non-negative size, got a negative width or height in row {row}")
+        _check_magnitude(array, name, slice(0, 4))
+    return array
+
+
+def common_dtype(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Bring two validated arrays to one kernel dtype (``np.result_type``), copying only the one that differs."""
+    common = kernel_dtype(np.result_type(first.dtype, second.dtype), "boxes")
+    return first.astype(common, copy=False), second.astype(common, copy=False)
+
+
+def check_same_length(first: np.ndarray, second: np.ndarray, name1: str, name2: str) -> None:
+    """Raise ValueError unless both arrays have the same number of rows (elementwise calls)."""
+    if first.shape[0] != second.shape[0]:
+        raise ValueError(f"{name2}: expected length {first.shape[0]} to match {name1}, got {second.shape[0]}")
+
+
+def as_quads(quads: Any, name: str = "quads") -> np.ndarray:
+    """Return validated convex quadrilaterals ``(n, 8)`` = (x1, y1, ..., x4, y4).
+
+    The corners may run either way round; a quad must be convex (collinear or repeated
+    corners are allowed; a self-crossing or dented quad is a ValueError naming the row).
+
+    Examples
+    --------
+    >>> as_quads([[0, 0, 2, 0, 2, 1, 0, 1]]).shape
+    (1, 8)
+    """
+    array = as_array(quads, name, 8)
+    if array.size:
+        _check_magnitude(array, name, slice(0, 8))
+        points = array.reshape(-1, 4, 2).astype(np.float64)
+        edges = np.roll(points, -1, axis=1) - points
+        turns = edges[:, :, 0] * np.roll(edges[:, :, 1], -1, axis=1) - edges[:, :, 1] * np.roll(edges[:, :, 0], -1, axis=1)
+        # rounding of nearly collinear corners is tolerated, relative to the row's largest turn
+        tol = 1e-12 * np.abs(turns).max(axis=1, keepdims=True)
+        dented = (turns > tol).any(axis=1) & (turns < -tol).any(axis=1)
+        if dented.any():
+            row = int(np.flatnonzero(dented)[0])
+            raise ValueError(f"{name}: expected convex quadrilaterals, got a non-convex or self-crossing one in row {row}")
+    return array
+
+
+def check_n_rows(n: Any, name: str = "n") -> int:
+    """Return ``n`` as a non-negative int, else raise."""
+    if isinstance(n, (bool, np.bool_)) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"{name}: expected a non-negative int, got {type(n).__name__}")
+    if n < 0:
+        raise ValueError(f"{name}: expected a non-negative int, got {n}")
+    return int(n)
+
+
+# box-intersect-lib's messages, verbatim (typo included), for boxgeom.compat.
+COMPAT_SHAPE = "Expects 2nd dimension of box array to be size 4 (x, y, width, height)"
+COMPAT_SIZE = "Expects width and hight of boxes to be greater than 0"
+COMPAT_BOX = "Expects box array to be size 4 (x, y, width, height)"
+
+
+def as_compat_boxes(boxes: Any, name: str = "boxes_array") -> np.ndarray:
+    """Validate box-intersect-lib input (xywh, w > 0, h > 0) and return it as xyxy.
+
+    Shape and size errors raise :class:`InvalidBoxesError` with the peer's message
+    (plus the argument and row); int64, float and list input are accepted.
+    """
+    array = np.asarray(boxes)
+    if array.dtype.kind in "iuf" and (array.ndim != 2 or array.shape[1] != 4):
+        raise InvalidBoxesError(f"{COMPAT_SHAPE}; {name}: got shape {array.shape}")
+    array = as_array(array, name, 4)
+    bad = (array[:, 2] <= 0) | (array[:, 3] <= 0)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InvalidBoxesError(f"{COMPAT_SIZE}; {name}: row {row} is {array[row].tolist()}")
+    return to_xyxy(array, "xywh", name)
+
+
+def as_compat_box(box: Any, name: str = "box1") -> np.ndarray:
+    """Validate one box-intersect-lib box (length 4, xywh, w > 0, h > 0); return it as a (1, 4) xyxy array."""
+    array = np.asarray(box)
+    if array.dtype.kind in "iuf" and array.shape != (4,):
+        raise InvalidBoxesError(f"{COMPAT_BOX}; {name}: got shape {array.shape}")
+    return as_compat_boxes(array.reshape(1, 4), name)

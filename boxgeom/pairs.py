@@ -15,9 +15,9 @@ import numpy.typing as npt
 
 from boxgeom import _csr, _grid, _iou, _sweep
 from boxgeom._threads import effective_n_threads
-from boxgeom._validate import as_box_pair, as_boxes, as_pairs, check_flag
+from boxgeom._validate import as_box_pair, as_boxes, as_pairs, check_flag, check_n_rows
 
-__all__ = ["box_iou", "box_iou_pairs", "find_pairs", "find_pairs_between", "pairs_to_csr"]
+__all__ = ["find_pairs", "find_pairs_between", "pairs_to_csr"]
 
 Method = Literal["auto", "sweep", "grid"]
 METHODS = ("auto", "sweep", "grid")
@@ -234,3 +234,35 @@ def _sweep_cost(query_sizes, index_sizes, n_query: int, n_index: int, extent) ->
     reach = (float(np.mean(query_sizes[0])) + float(np.mean(index_sizes[0]))) / 2
     sort = _SORT * (n_query + n_index) * math.log2(n_query + n_index + 1)
     return sort + _TEST * n_query * n_index * min(1.0, reach / width)
+
+
+def pairs_to_csr(pairs: npt.ArrayLike, n: int, *, symmetric: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Turn a (2, k) pair array into compressed sparse rows (an adjacency list).
+
+    Parameters
+    ----------
+    pairs : array_like of shape (2, k), integer
+        Pairs ``(pairs[0, t], pairs[1, t])``, e.g. from :func:`find_pairs`.
+    n : int
+        Number of rows (boxes); every index must be in ``[0, n)``.
+    symmetric : bool, default True
+        True: each pair is an undirected edge and appears in both rows (the
+        box-intersect-lib adjacency). False: only in the row of ``pairs[0]``.
+
+    Returns
+    -------
+    indptr : ndarray of shape (n + 1,), int64
+    indices : ndarray of shape (k,) or (2k,), intp
+        Row ``r`` is ``indices[indptr[r]:indptr[r + 1]]``, sorted ascending. Feed them
+        to ``scipy.sparse.csr_array((np.ones(len(indices)), indices, indptr))``.
+
+    Examples
+    --------
+    >>> indptr, indices = pairs_to_csr([[0, 1], [1, 2]], 3)
+    >>> indptr.tolist(), indices.tolist()
+    ([0, 1, 3, 4], [1, 0, 2, 1])
+    """
+    n = check_n_rows(n, "n")
+    symmetric = check_flag(symmetric, "symmetric")
+    checked = as_pairs(pairs, n, n)
+    return _csr.build_csr(checked[0], checked[1], n, symmetric)

@@ -1,6 +1,8 @@
 import numpy as np
 import numpy.typing as npt
+from typing_extensions import disjoint_base
 
+@disjoint_base
 class TileGrid:
     origin_x: float
     origin_y: float

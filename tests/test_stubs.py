@@ -25,7 +25,7 @@ def test_every_compiled_module_has_a_stub():
 
 def test_stubs_match_the_compiled_modules():
     allowlist = Path(__file__).with_name("stubtest_allowlist.txt")
-    command = [sys.executable, "-m", "mypy.stubtest", "--allowlist", str(allowlist), "--ignore-missing-stub"]
+    command = [sys.executable, "-m", "mypy.stubtest", "--allowlist", str(allowlist), "--ignore-missing-stub", "--ignore-unused-allowlist"]
     command += [f"boxgeom.{name}" for name in COMPILED]
     result = subprocess.run(command, capture_output=True, text=True, cwd=PACKAGE.parent)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,3 +1,5 @@
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 from typing_extensions import disjoint_base
@@ -26,9 +28,6 @@ class TileGrid:
     ) -> None: ...
     def same_cells(self, other: TileGrid) -> bool: ...
 
-def join_self(
-    grid: TileGrid, coords: npt.NDArray[np.generic], touching: bool, n_threads: int
-) -> npt.NDArray[np.intp]: ...
 def join_between(
     grid1: TileGrid,
     coords1: npt.NDArray[np.generic],
@@ -38,3 +37,51 @@ def join_between(
     n_threads: int,
 ) -> npt.NDArray[np.intp]: ...
 def query_one(grid: TileGrid, box: npt.NDArray[np.generic], touching: bool) -> npt.NDArray[np.intp]: ...
+
+@disjoint_base
+class PairChunks:
+    def __new__(cls, count: int) -> PairChunks: ...
+    def total(self) -> int: ...
+
+def bin_strips(
+    boxes: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    transpose: bool,
+    skip_empty: bool,
+    ox: float,
+    inv_q: float,
+    nq: int,
+    oy: float,
+    inv_s: float,
+    ns: int,
+    n_threads: int,
+) -> dict[str, Any]: ...
+def strip_join(
+    boxes1: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    bins1: dict[str, Any],
+    coords1: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    boxes2: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    bins2: dict[str, Any],
+    coords2: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    self_join: bool,
+    transpose: bool,
+    ox: float,
+    inv_q: float,
+    nq: int,
+    oy: float,
+    inv_s: float,
+    touching: bool,
+    n_threads: int,
+) -> PairChunks: ...
+def sort_pairs(
+    chunks: PairChunks,
+    extra: npt.NDArray[np.uint64],  # const uint64_t[::1]
+    n_rows: int,
+    n_threads: int,
+) -> npt.NDArray[np.intp]: ...
+def box_extent(boxes: npt.NDArray[np.generic]) -> tuple[float, float, float, float]: ...
+def brute_pairs(
+    boxes1: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    boxes2: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    self_join: bool,
+    touching: bool,
+) -> npt.NDArray[np.intp]: ...

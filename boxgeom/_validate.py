@@ -283,6 +283,25 @@ def _check_magnitude(array: np.ndarray, name: str, columns: slice) -> None:
             raise ValueError(f"{name}: expected coordinates and sizes within +-{ROTATED_LIMIT:g}, got row {row}")
 
 
+def _plain_rotated(boxes: Any) -> bool:
+    """Fast path of :func:`as_rotated`: True for a valid C-contiguous float64 array (no copy).
+
+    One compiled scan decides it; anything else (including every invalid input) takes
+    the full path and its messages.
+    """
+    if not (
+        type(boxes) is np.ndarray
+        and boxes.dtype == np.float64
+        and boxes.ndim == 2
+        and boxes.shape[1] == 5
+        and boxes.flags.c_contiguous
+    ):
+        return False
+    from boxgeom._rotated import first_invalid
+
+    return first_invalid(boxes, ROTATED_LIMIT) < 0
+
+
 def as_rotated(boxes: Any, name: str = "boxes") -> np.ndarray:
     """Return validated rotated boxes ``(n, 5)`` = (cx, cy, w, h, angle), C-contiguous, kernel dtype.
 
@@ -294,6 +313,8 @@ def as_rotated(boxes: Any, name: str = "boxes") -> np.ndarray:
     >>> as_rotated([[0, 0, 2, 1, 30]]).shape
     (1, 5)
     """
+    if _plain_rotated(boxes):
+        return boxes
     array = as_array(boxes, name, 5)
     if array.size:
         negative = (array[:, 2] < 0) | (array[:, 3] < 0)
@@ -306,6 +327,8 @@ def as_rotated(boxes: Any, name: str = "boxes") -> np.ndarray:
 
 def common_dtype(first: np.ndarray, second: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Bring two validated arrays to one kernel dtype (``np.result_type``), copying only the one that differs."""
+    if first.dtype == second.dtype:
+        return first, second
     common = kernel_dtype(np.result_type(first.dtype, second.dtype), "boxes")
     return first.astype(common, copy=False), second.astype(common, copy=False)
 
@@ -380,3 +403,142 @@ def as_compat_box(box: Any, name: str = "box1") -> np.ndarray:
     if array.dtype.kind in "iuf" and array.shape != (4,):
         raise InvalidBoxesError(f"{COMPAT_BOX}; {name}: got shape {array.shape}")
     return as_compat_boxes(array.reshape(1, 4), name)
+
+
+def as_labels(labels: Any, n: int, name: str = "idxs", boxes_name: str = "boxes") -> np.ndarray:
+    """Return category labels as a C-contiguous int64 ``(n,)`` array (integer dtypes only)."""
+    array = np.asarray(labels)
+    if array.size == 0 and array.ndim == 1:
+        array = array.astype(np.int64)
+    if array.dtype.kind not in "iu" or array.dtype == np.uint64:
+        raise TypeError(f"{name}: expected an integer array, got dtype {array.dtype}")
+    if array.ndim != 1:
+        raise ValueError(f"{name}: expected shape (n,), got {array.shape}")
+    if array.shape[0] != n:
+        raise ValueError(f"{name}: expected length {n} to match {boxes_name}, got {array.shape[0]}")
+    return np.ascontiguousarray(array, dtype=np.int64)
+
+
+def check_fits_tile(xyxy: np.ndarray, width: float, height: float, name: str = "boxes") -> None:
+    """Raise ValueError naming the first box wider than ``width`` or taller than ``height``."""
+    if not len(xyxy):
+        return
+    sizes = xyxy[:, 2:].astype(np.float64) - xyxy[:, :2]
+    big = (sizes[:, 0] > width) | (sizes[:, 1] > height)
+    if big.any():
+        row = int(np.flatnonzero(big)[0])
+        raise ValueError(
+            f"{name}: expected boxes that fit in a {width:g} x {height:g} tile, "
+            f"got row {row} of size {sizes[row, 0]:g} x {sizes[row, 1]:g}"
+        )
+
+
+def check_size_int(value: Any, name: str) -> int:
+    """Return ``value`` as a non-negative int (box-intersect-lib's u32 sizes), else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected a non-negative int, got {type(value).__name__}")
+    if value < 0:
+        raise ValueError(f"{name}: expected a non-negative int, got {value}")
+    return int(value)
+
+
+def compat_tile_error(width: Any, height: Any, tile_width: int, tile_height: int) -> InvalidBoxesError:
+    """box-intersect-lib's error for a box that does not fit its tile, verbatim."""
+    return InvalidBoxesError(
+        f"Box has size: ({width}, {height}), could not fit in tile of size: ({tile_width}, {tile_height})"
+    )
+
+
+def as_float64_box(box: Any, name: str = "box", fmt: str = "xyxy") -> tuple[float, float, float, float]:
+    """Return one box (a length-4 sequence) as a float64 xyxy tuple ``(x1, y1, x2, y2)``.
+
+    Same rules as :func:`as_float64_boxes` plus the order check; a list or tuple of
+    four Python numbers in xyxy takes a fast path (single queries of an index).
+    """
+    if fmt == "xyxy" and type(box) in (tuple, list) and len(box) == 4 and all(type(v) in (int, float) for v in box):
+        x1, y1, x2, y2 = box
+        if (
+            all(math.isfinite(v) and -FLOAT64_EXACT <= v <= FLOAT64_EXACT for v in box)
+            and x1 <= x2
+            and y1 <= y2
+        ):
+            return float(x1), float(y1), float(x2), float(y2)
+    array = np.asarray(box)
+    if array.dtype.kind in "iuf" and array.shape != (4,):
+        raise ValueError(f"{name}: expected shape (4,), got {array.shape}")
+    out = as_float64_boxes(array.reshape(1, 4) if array.shape == (4,) else array, name, fmt)
+    check_ordered(out, name, fmt)
+    x1, y1, x2, y2 = out[0].tolist()
+    return x1, y1, x2, y2
+
+
+# boxgeom.dask: lazy inputs (dask DataFrame, dask array, parquet path) are checked on
+# their metadata here; their values are checked per partition by as_boxes/as_rotated.
+
+
+def dask_input_error(value: Any, columns: int, name: str = "boxes") -> TypeError:
+    """The TypeError for an input that is not a dask DataFrame, dask array or parquet path."""
+    return TypeError(
+        f"{name}: expected a dask DataFrame, a dask array of shape (n, {columns}) or a parquet path, "
+        f"got {type(value).__name__}"
+    )
+
+
+def check_lazy_shape(shape: tuple, columns: int, name: str = "boxes") -> None:
+    """Raise ValueError unless a dask array's ``shape`` is ``(n, columns)`` (n may be unknown)."""
+    if len(shape) != 2 or shape[1] != columns:
+        raise ValueError(f"{name}: expected shape (n, {columns}), got {shape}")
+
+
+def check_column_names(columns: Any, available: Any, count: int, name: str = "columns") -> list:
+    """Return ``columns`` as a list of ``count`` distinct names, all among ``available``."""
+    if isinstance(columns, (str, bytes)) or not hasattr(columns, "__iter__"):
+        raise TypeError(f"{name}: expected a sequence of {count} column names, got {type(columns).__name__}")
+    names = list(columns)
+    if len(names) != count or len(set(names)) != count:
+        raise ValueError(f"{name}: expected {count} distinct column names, got {names}")
+    present = set(available)
+    missing = [column for column in names if column not in present]
+    if missing:
+        raise ValueError(f"{name}: expected columns of the input {list(available)}, got missing {missing}")
+    return names
+
+
+def check_id_dtype(dtype: Any, name: str = "id_column") -> None:
+    """Raise TypeError unless ``dtype`` (numpy or pandas) is a signed or unsigned integer below uint64."""
+    kind = getattr(dtype, "kind", "O")
+    if kind not in "iu" or str(dtype).lower() == "uint64":
+        raise TypeError(f"{name}: expected integer ids, got dtype {dtype}")
+
+
+def check_known_ids(known: bool, name: str = "boxes") -> None:
+    """Raise ValueError for a DataFrame whose index cannot serve as ids (unknown divisions)."""
+    if not known:
+        raise ValueError(
+            f"{name}: expected a DataFrame with known divisions (a sorted unique index) or an id_column, "
+            "got unknown divisions"
+        )
+
+
+def check_not_both(first: bool, first_name: str, second: bool, second_name: str) -> None:
+    """Raise ValueError when two options that exclude each other are both set."""
+    if first and second:
+        raise ValueError(f"{second_name}: expected False with {first_name}=True, got True")
+
+
+def check_count(value: Any, name: str) -> int:
+    """Return ``value`` as a positive int, else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected a positive int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name}: expected a positive int, got {value}")
+    return int(value)
+
+
+def check_tile_order(order: int, limit: int, width: float, height: float, tile_size: float) -> None:
+    """Raise ValueError when ``tile_size`` cuts a ``width`` x ``height`` extent into over ``2**limit`` tiles a side."""
+    if order > limit:
+        raise ValueError(
+            f"tile_size: expected at most 2**{limit} tiles per side of the {width:g} x {height:g} extent, "
+            f"got {tile_size!r}"
+        )

@@ -43,6 +43,12 @@ def _load(args: argparse.Namespace) -> tuple[np.ndarray, str, str]:
 def _pairs(args: argparse.Namespace) -> str:
     from boxgeom.pairs import find_pairs
 
+    if args.dask:
+        from boxgeom.dask import run_pairs_cli
+
+        if args.file is None:
+            raise InputFileError("--dask: expected a parquet file, directory or glob of boxes")
+        return run_pairs_cli(args.file, args.output, args.scheduler, args.touching, args.fmt)
     boxes, fmt, source = _load(args)
     start = time.perf_counter()
     try:
@@ -65,6 +71,8 @@ def _parser() -> argparse.ArgumentParser:
     pairs.add_argument("--touching", action="store_true", help="also pair boxes that only share an edge or corner")
     pairs.add_argument("-o", "--output", help="write the pairs to this .npy ((2, k) array) or .csv (i,j rows)")
     pairs.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: all)")
+    pairs.add_argument("--dask", action="store_true", help="run on Dask (FILE: parquet file, directory or glob)")
+    pairs.add_argument("--scheduler", help="with --dask: address of a distributed scheduler (default: local)")
     pairs.set_defaults(run=_pairs)
     return parser
 

@@ -28,17 +28,27 @@ import numpy as np
 import numpy.typing as npt
 
 from boxgeom import _csr
+from boxgeom._compat_detection import (
+    BoxIntersector,
+    efficient_coverage,
+    find_best_matches,
+    find_non_max_suppressed,
+)
 from boxgeom._threads import effective_n_threads
 from boxgeom._validate import InvalidBoxesError, as_compat_box, as_compat_boxes
 from boxgeom.pairs import _find
 
 __all__ = [
+    "BoxIntersector",
     "InvalidBoxesError",
     "area",
+    "efficient_coverage",
+    "find_best_matches",
     "find_intersecting_boxes",
     "find_intersecting_boxes_asym",
     "find_intersecting_boxes_linesearch",
     "find_intersecting_boxes_rts",
+    "find_non_max_suppressed",
     "intersect_area",
 ]
 

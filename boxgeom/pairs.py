@@ -25,6 +25,9 @@ METHODS = ("auto", "sweep", "grid")
 # cell visit or grid entry, one empty cell, and one comparison of the x1 sort.
 _TEST, _VISIT, _CELL, _SORT = 1.0, 3.0, 0.5, 4.0
 _SMALL = 256  # below this many boxes the sweep always wins: no planning
+_BRUTE = 20000  # "auto" tests every pair (output sorted as it comes) up to this many pairs
+_PARALLEL = 20000  # below this many boxes run on one thread
+_PACKED_LIMIT = 2**32  # the strip join packs two indices into one uint64
 
 
 def find_pairs(
@@ -136,27 +139,125 @@ def _check_method(method: str) -> str:
 
 def _find(query: np.ndarray, index: np.ndarray, self_join: bool, touching: bool, threads: int, method: str):
     """Run the chosen kernel on validated xyxy boxes of one dtype; return sorted (2, k) pairs."""
-    if len(query) == 0 or len(index) == 0:
+    n_query, n_index = len(query), len(index)
+    if n_query == 0 or n_index == 0:
         return np.empty((2, 0), dtype=np.intp)
+    n_total = n_query if self_join else n_query + n_index
+    tests = n_query * (n_query - 1) // 2 if self_join else n_query * n_index
+    if method == "auto" and tests <= _BRUTE:
+        return _grid.brute_pairs(query, index, self_join, touching)
+    if n_total < _PARALLEL:
+        threads = 1  # a parallel region costs more than the work
+    fits = max(n_query, n_index) < _PACKED_LIMIT
+    if method == "sweep" or not fits or (method == "auto" and n_total < _SMALL):
+        return _lexsorted(_sweep_raw(query, index, self_join, touching, threads), n_query, threads)
+    return _strip_join(query, index, self_join, touching, threads)
+
+
+def _sweep_raw(query: np.ndarray, index: np.ndarray, self_join: bool, touching: bool, threads: int) -> np.ndarray:
+    """Unsorted (2, k) intp pairs of the line search."""
+    order1 = np.argsort(query[:, 0], kind="stable").astype(np.intp, copy=False)
+    order2 = order1 if self_join else np.argsort(index[:, 0], kind="stable").astype(np.intp, copy=False)
+    return _sweep.sweep_pairs(query, order1, index, order2, self_join, touching, not touching, threads)
+
+
+def _strip_join(query: np.ndarray, index: np.ndarray, self_join: bool, touching: bool, threads: int) -> np.ndarray:
+    """Bin each set once into strips (``_grid.bin_strips``), join, radix-sort the pairs."""
+    n_query = len(query)
+    same = self_join or query is index
+    extent = _grid.box_extent(query) if same else _union(_grid.box_extent(query), _grid.box_extent(index))
+    transpose, ox, inv_q, nq, oy, inv_s, ns = _plan_strips(query, index, extent, len(query),
+                                                           0 if same else len(index))
     skip_empty = not touching
-    extent = _extent(query) if self_join else _union(_extent(query), _extent(index))
-    cell_size = None if method == "sweep" else _choose_cell_size(query, index, extent, method == "grid")
-    if cell_size is None:
-        order1 = np.argsort(query[:, 0], kind="stable").astype(np.intp, copy=False)
-        order2 = order1 if self_join else np.argsort(index[:, 0], kind="stable").astype(np.intp, copy=False)
-        raw = _sweep.sweep_pairs(query, order1, index, order2, self_join, touching, skip_empty, threads)
+    bins1 = _grid.bin_strips(query, transpose, skip_empty, ox, inv_q, nq, oy, inv_s, ns, threads)
+    bins2 = bins1 if same else _grid.bin_strips(index, transpose, skip_empty, ox, inv_q, nq, oy, inv_s, ns, threads)
+    chunks = _grid.strip_join(query, bins1, bins1["coords"], index, bins2, bins2["coords"], self_join,
+                              transpose, ox, inv_q, nq, oy, inv_s, touching, threads)
+    giants1, giants2 = bins1["giants"], bins2["giants"]
+    del bins1, bins2
+    extra = _giant_pairs(query, giants1, index, giants2, self_join, touching, threads)
+    return _grid.sort_pairs(chunks, extra, n_query, threads)
+
+
+_NO_EXTRA = np.empty(0, dtype=np.uint64)
+
+
+def _giant_pairs(query, giants1, index, giants2, self_join, touching, threads) -> np.ndarray:
+    """Packed (row0 << 32 | row1) pairs between the giants of both sets (the strip join leaves them out)."""
+    if len(giants1) == 0 or len(giants2) == 0 or (self_join and len(giants1) < 2):
+        return _NO_EXTRA
+    raw = _sweep_raw(query[giants1], index[giants2], self_join, touching, 1 if len(giants1) < _PARALLEL else threads)
+    packed = giants1[raw[0]].astype(np.uint64) << np.uint64(32)
+    packed |= giants2[raw[1]].astype(np.uint64)
+    return packed
+
+
+def _plan_strips(query: np.ndarray, index: np.ndarray, extent, n_query: int, n_index: int):
+    """Orientation, columns and strips of least estimated cost (never affects the result)."""
+    x0, y0, x1, y1 = extent
+    width, height = x1 - x0, y1 - y0
+    n_total = n_query + n_index
+    (qw, qh) = _sizes(query)
+    if n_index:
+        iw, ih = _sizes(index)
+        w, h = np.concatenate([qw, iw]), np.concatenate([qh, ih])
     else:
-        grid1 = build_grid(query, cell_size, skip_empty, extent)
-        if self_join:
-            raw = _grid.join_self(grid1, grid1.coords, touching, threads)
-        else:
-            grid2 = build_grid(index, cell_size, skip_empty, extent)
-            raw = _grid.join_between(grid1, grid1.coords, grid2, grid2.coords, touching, threads)
-    return _lexsorted(raw, len(query))
+        w, h = qw, qh
+    best = None
+    for transpose in (False, True):
+        sweep_extent, strip_extent = (height, width) if transpose else (width, height)
+        along, across = (h, w) if transpose else (w, h)
+        mean_along, max_along = float(along.mean()), float(along.max())
+        ranked = np.sort(across)
+        for quantile in (1.0, 0.999, 0.99, 0.95, 0.9):
+            side = float(ranked[int(quantile * (len(ranked) - 1))])
+            ns = _strip_count(strip_extent, side, n_total)
+            strip = strip_extent / ns if ns > 1 else strip_extent
+            column = strip / 4 if ns > 1 else max(sweep_extent / max(n_total, 1), 0.0)
+            giants = 1.0 - np.searchsorted(ranked, strip, side="right") / len(ranked)
+            density = n_total / max(sweep_extent, 1e-300) / max(strip_extent, 1e-300)
+            small = n_total * density * 3 * strip * (2 * mean_along + column)
+            giant = n_total * giants * (n_total * (mean_along + max_along) / max(sweep_extent, 1e-300) + ns)
+            cost = small + giant
+            if not math.isfinite(cost):
+                cost = float(n_total) ** 2
+            if best is None or cost < best[0]:
+                best = (cost, transpose, ns, column)
+    assert best is not None  # the loop above always runs
+    _, transpose, ns, column = best
+    sweep_extent, strip_extent = (height, width) if transpose else (width, height)
+    ox, oy = (y0, x0) if transpose else (x0, y0)
+    budget = max(4 * n_total, 4096)
+    nq = max(1, min(budget // ns, math.ceil(sweep_extent / column) if column > 0 and math.isfinite(sweep_extent / column) else 1))
+    inv_q = _inverse(nq, sweep_extent)
+    inv_s = _inverse(ns, strip_extent)
+    return transpose, ox, inv_q, nq, oy, inv_s, ns
 
 
-def _lexsorted(pairs: np.ndarray, n_rows: int) -> np.ndarray:
-    """Sort (2, k) pairs lexicographically in O(k + n) (counting sort by row 0)."""
+def _strip_count(extent: float, side: float, n_total: int) -> int:
+    limit = max(1, n_total // 2)
+    if not (extent > 0 and math.isfinite(extent)):
+        return 1
+    if not (side > 0):
+        return limit
+    return int(max(1, min(limit, extent // side)))
+
+
+def _inverse(count: int, extent: float) -> float:
+    if count <= 1 or not (extent > 0):
+        return 0.0
+    inverse = count / extent
+    return inverse if math.isfinite(inverse) else 0.0
+
+
+def _lexsorted(pairs: np.ndarray, n_rows: int, threads: int = 1) -> np.ndarray:
+    """Sort (2, k) pairs lexicographically in O(k + n) (radix sort by row 0, then row 1)."""
+    if pairs.shape[1] == 0:
+        return np.empty((2, 0), dtype=np.intp)
+    if n_rows < _PACKED_LIMIT and int(pairs[1].max()) < _PACKED_LIMIT:
+        packed = pairs[0].astype(np.uint64) << np.uint64(32)
+        packed |= pairs[1].astype(np.uint64)
+        return _grid.sort_pairs(_grid.PairChunks(0), packed, n_rows, threads)
     indptr, indices = _csr.build_csr(pairs[0], pairs[1], n_rows, False)
     out = np.empty((2, len(indices)), dtype=np.intp)
     out[0] = np.repeat(np.arange(n_rows, dtype=np.intp), np.diff(indptr))

@@ -72,3 +72,23 @@ def test_bad_files_give_one_line_and_exit_2(tmp_path, content, message):
 def test_unknown_output_extension(tmp_path):
     result = run("pairs", "-o", str(tmp_path / "pairs.parquet"))
     assert result.returncode == 2 and "expected an output ending in .npy or .csv" in result.stderr
+
+
+def test_dask_pairs_from_parquet(tmp_path):
+    pd = pytest.importorskip("pandas")
+    pytest.importorskip("dask.dataframe")
+    pytest.importorskip("pyarrow")
+    rng = np.random.default_rng(1)
+    corner = rng.integers(0, 500, (2000, 2))
+    boxes = np.hstack([corner, corner + rng.integers(1, 30, (2000, 2))])
+    pd.DataFrame(boxes, columns=["x1", "y1", "x2", "y2"]).to_parquet(tmp_path / "boxes.parquet")
+    result = run("pairs", str(tmp_path / "boxes.parquet"), "--dask", "-o", str(tmp_path / "pairs"))
+    assert result.returncode == 0, result.stderr
+    written = pd.read_parquet(tmp_path / "pairs").sort_values(["i", "j"])
+    assert np.array_equal(written[["i", "j"]].to_numpy().T, find_pairs(boxes))
+    assert f"{find_pairs(boxes).shape[1]:,}" in result.stdout
+
+
+def test_dask_needs_a_file():
+    result = run("pairs", "--dask")
+    assert result.returncode == 2 and "--dask" in result.stderr

@@ -1,0 +1,223 @@
+"""box-intersect-lib's detection functions, with its names, arguments and results.
+
+Re-exported by :mod:`boxgeom.compat`. Boxes are ``(x, y, width, height)`` with
+positive width and height (int32 like the peer; int64, float and lists also work).
+Where the peer's output depends on its tree's internal order (ties), the rule is:
+NMS ties in score go to the lower index; matching ties in IoU go to the lower
+``idx2``, then the lower ``idx1``; coverage ties in ``(x, y)`` go to the lower index.
+Adjacency results are ascending where the peer's follow its tree order.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import numpy.typing as npt
+
+from boxgeom import _cover, _nms
+from boxgeom._threads import effective_n_threads
+from boxgeom._validate import (
+    InvalidBoxesError,
+    as_compat_boxes,
+    as_scores,
+    check_size_int,
+    common_dtype,
+    compat_tile_error,
+)
+from boxgeom.detection import _lex_order, _match_candidates, _suppress_boxes
+from boxgeom.index import BoxIndex
+
+__all__ = ["BoxIntersector", "efficient_coverage", "find_best_matches", "find_non_max_suppressed"]
+
+COMPAT_LENGTH = "Length of boxes list must match length of scores list"
+
+
+def _threshold(value, name: str) -> float:
+    """A float64 threshold as the peer takes it: any real number, NaN included."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name}: expected a float, got {type(value).__name__}")
+    return float(value)
+
+
+def find_non_max_suppressed(
+    boxes_array: npt.ArrayLike, scores: npt.ArrayLike, iou_threshold: float, overlap_threshold: float
+) -> np.ndarray:
+    """Greedy NMS as box-intersect-lib does it; return the mask of kept boxes.
+
+    Parameters
+    ----------
+    boxes_array : array_like of shape (n, 4)
+        ``(x, y, width, height)`` boxes, width and height > 0.
+    scores : array_like of shape (n,)
+        Scores (NaN is a ValueError; the peer gives arbitrary results).
+    iou_threshold, overlap_threshold : float
+        Suppress box b (lower score) when ``inter > union * iou_threshold`` or
+        ``inter > area(b) * overlap_threshold`` (both strict; a threshold >= 1 or NaN
+        disables its test).
+
+    Returns
+    -------
+    ndarray of shape (n,), bool
+        True = kept (a local maximum). Equal scores: the lower index is visited first.
+
+    Raises
+    ------
+    InvalidBoxesError
+        Bad boxes or a length mismatch (the peer's AssertionError messages).
+
+    Examples
+    --------
+    >>> find_non_max_suppressed([[0, 0, 10, 10], [1, 1, 10, 10], [2, 2, 3, 3]], [0.9, 0.8, 0.7], 0.5, 0.9)
+    array([ True, False, False])
+    """
+    xyxy = as_compat_boxes(boxes_array)
+    values = np.asarray(scores)
+    if values.ndim == 1 and values.shape[0] != len(xyxy):
+        raise InvalidBoxesError(f"{COMPAT_LENGTH}; scores: expected length {len(xyxy)}, got {values.shape[0]}")
+    values = as_scores(values, len(xyxy), boxes_name="boxes_array")
+    iou_t = _threshold(iou_threshold, "iou_threshold")
+    overlap_t = _threshold(overlap_threshold, "overlap_threshold")
+    keep = _suppress_boxes(xyxy, values, None, iou_t, overlap_t, True, True, effective_n_threads(None))
+    mask = np.zeros(len(xyxy), dtype=bool)
+    mask[keep] = True
+    return mask
+
+
+def find_best_matches(
+    boxes_array_1: npt.ArrayLike, boxes_array_2: npt.ArrayLike, iou_threshold: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Greedy one-to-one matching by IoU, as box-intersect-lib does it.
+
+    Parameters
+    ----------
+    boxes_array_1, boxes_array_2 : array_like of shape (n, 4) and (m, 4)
+        ``(x, y, width, height)`` boxes, width and height > 0.
+    iou_threshold : float
+        Inclusive: a strictly intersecting pair is a candidate when
+        ``union * iou_threshold <= inter`` (NaN or > 1: no matches).
+
+    Returns
+    -------
+    matches : ndarray of shape (k, 2), uint32
+        ``[idx1, idx2]`` rows in acceptance order (decreasing IoU; ties: lower idx2,
+        then lower idx1).
+    remaining_1, remaining_2 : ndarray of uint32
+        Unmatched indices, ascending.
+
+    Examples
+    --------
+    >>> m, r1, r2 = find_best_matches([[0, 0, 10, 10], [3, 0, 10, 10]], [[1, 0, 10, 10], [-3, 0, 10, 10]], 0.1)
+    >>> m.tolist(), r1.tolist(), r2.tolist()
+    ([[0, 0], [1, 1]], [], [])
+    """
+    first, second = common_dtype(as_compat_boxes(boxes_array_1, "boxes_array_1"),
+                                 as_compat_boxes(boxes_array_2, "boxes_array_2"))
+    threshold = _threshold(iou_threshold, "iou_threshold")
+    threads = effective_n_threads(None)
+    pairs, iou = _match_candidates(first, second, threshold, True, True, threads)
+    order = np.argsort(-iou, kind="stable").astype(np.intp, copy=False)
+    accepted = _nms.greedy_match(order, pairs[0], pairs[1], len(first), len(second))
+    matches = pairs[:, accepted]
+    used1 = np.zeros(len(first), dtype=bool)
+    used2 = np.zeros(len(second), dtype=bool)
+    used1[matches[0]] = True
+    used2[matches[1]] = True
+    return (
+        np.ascontiguousarray(matches.T, dtype=np.uint32).reshape(-1, 2),
+        np.flatnonzero(~used1).astype(np.uint32),
+        np.flatnonzero(~used2).astype(np.uint32),
+    )
+
+
+def efficient_coverage(boxes_array: npt.ArrayLike, tile_width: int, tile_height: int) -> list:
+    """box-intersect-lib's tile cover heuristic, with its exact output.
+
+    Parameters
+    ----------
+    boxes_array : array_like of shape (n, 4)
+        ``(x, y, width, height)`` boxes, width and height > 0.
+    tile_width, tile_height : int
+        Non-negative tile size (a box of exactly the tile's size fits).
+
+    Returns
+    -------
+    list of ((x, y), ndarray of uint32)
+        Tiles in creation order (non-decreasing x) with their boxes in sweep order
+        (by x, then y, then index). ``x`` is the tile's minimum box x; ``y`` is
+        ``max(y + h) - tile_height``.
+
+    Raises
+    ------
+    InvalidBoxesError
+        A box larger than the tile: "Box has size: (w, h), could not fit in tile of
+        size: (W, H)", naming the first such box.
+
+    See Also
+    --------
+    boxgeom.tile_cover : usually fewer tiles.
+
+    Examples
+    --------
+    >>> efficient_coverage([[1, 1, 1, 2], [0, 0, 5, 5], [2, 3, 2, 6]], 10, 10)
+    [((0, -1), array([1, 0, 2], dtype=uint32))]
+    """
+    xyxy = as_compat_boxes(boxes_array)
+    width = check_size_int(tile_width, "tile_width")
+    height = check_size_int(tile_height, "tile_height")
+    if len(xyxy):
+        sizes = xyxy[:, 2:] - xyxy[:, :2]
+        big = (sizes[:, 0] > width) | (sizes[:, 1] > height)
+        if big.any():
+            row = int(np.flatnonzero(big)[0])
+            w, h = sizes[row].tolist()
+            raise compat_tile_error(w, h, width, height)
+    if xyxy.dtype.kind == "f":
+        data = xyxy.astype(np.float64, copy=False)
+        tiles, indptr, indices = _cover.peer_cover(data, _lex_order(data), float(width), float(height))
+    else:
+        data = xyxy.astype(np.int64, copy=False)
+        tiles, indptr, indices = _cover.peer_cover(data, _lex_order(data), width, height)
+    members = np.split(indices.astype(np.uint32), indptr[1:-1]) if len(tiles) else []
+    return [((x, y), row) for (x, y), row in zip(tiles.tolist(), members)]
+
+
+class BoxIntersector:
+    """A static index of ``(x, y, width, height)`` boxes (box-intersect-lib's class).
+
+    Parameters
+    ----------
+    boxes_arr : array_like of shape (n, 4)
+        Width and height > 0.
+
+    Examples
+    --------
+    >>> index = BoxIntersector([[1, 1, 1, 2], [0, 0, 5, 5], [2, 3, 2, 6]])
+    >>> index.find_intersections(0, 0, 2, 2)
+    array([0, 1], dtype=uint32)
+    >>> index.find_intersections(1, 1, 0, 0)  # a point: boxes whose open interior holds it
+    array([1], dtype=uint32)
+    """
+
+    __slots__ = ("_index",)
+
+    def __init__(self, boxes_arr: npt.ArrayLike) -> None:
+        xyxy = as_compat_boxes(boxes_arr, "boxes_arr")
+        self._index = BoxIndex(xyxy)
+
+    def find_intersections(self, x1: int, y1: int, width: int, height: int) -> np.ndarray:
+        """Indices (uint32, ascending) of the stored boxes that strictly intersect the query.
+
+        A zero width or height is allowed: a 0 x 0 query at p finds the boxes whose
+        open interior contains p. Negative sizes raise ValueError.
+        """
+        x1 = int(x1) if isinstance(x1, numbers.Integral) and not isinstance(x1, bool) else _bad_int(x1, "x1")
+        y1 = int(y1) if isinstance(y1, numbers.Integral) and not isinstance(y1, bool) else _bad_int(y1, "y1")
+        width = check_size_int(width, "width")
+        height = check_size_int(height, "height")
+        box = (float(x1), float(y1), float(x1 + width), float(y1 + height))
+        return self._index._query_one(box, False, True).astype(np.uint32)
+
+
+def _bad_int(value, name: str):
+    raise TypeError(f"{name}: expected an int, got {type(value).__name__}")

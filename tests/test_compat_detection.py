@@ -1,0 +1,204 @@
+"""The detection half of boxgeom.compat against box-intersect-lib-py and brute force."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from conftest import lattice_boxes
+from hypothesis import given
+from hypothesis import strategies as st
+from oracles import overlap_matrix
+
+from boxgeom import InvalidBoxesError
+from boxgeom._compat_detection import BoxIntersector, efficient_coverage, find_best_matches, find_non_max_suppressed
+from boxgeom.datasets import random_boxes
+
+CONFIGS = [(100, 400), (2000, 4000), (20000, 4000)]
+
+
+@pytest.fixture(scope="module")
+def peer():
+    return pytest.importorskip("box_intersect_lib_py")
+
+
+def to_xywh(xyxy: np.ndarray) -> np.ndarray:
+    return np.hstack([xyxy[:, :2], xyxy[:, 2:] - xyxy[:, :2]])
+
+
+def ref_peer_nms(xywh, scores, iou_t, overlap_t):
+    """The peer's rule in numpy: strict products, overlap over the lower box's area."""
+    b = np.asarray(xywh, dtype=np.int64)
+    xyxy = np.hstack([b[:, :2], b[:, :2] + b[:, 2:]]).astype(np.float64)
+    w = np.clip(np.minimum(xyxy[:, None, 2], xyxy[None, :, 2]) - np.maximum(xyxy[:, None, 0], xyxy[None, :, 0]), 0, None)
+    h = np.clip(np.minimum(xyxy[:, None, 3], xyxy[None, :, 3]) - np.maximum(xyxy[:, None, 1], xyxy[None, :, 1]), 0, None)
+    inter = w * h
+    area = (b[:, 2] * b[:, 3]).astype(np.float64)
+    union = area[:, None] + area[None, :] - inter
+    hit = (inter > 0) & ((inter > union * iou_t) | (inter > area[None, :] * overlap_t))
+    kept = np.zeros(len(b), dtype=bool)
+    removed = np.zeros(len(b), dtype=bool)
+    for i in np.argsort(-np.asarray(scores, dtype=np.float64), kind="stable"):
+        if not removed[i]:
+            kept[i] = True
+            removed |= hit[i]
+    return kept
+
+
+@pytest.mark.parametrize("n, region", CONFIGS)
+def test_nms_parity(peer, n, region):
+    boxes = random_boxes(n, region, 100, seed=n, fmt="xywh")
+    scores = np.random.default_rng(n).random(n)  # distinct: no ties
+    for iou_t, overlap_t in [(0.1, 0.3), (0.5, 1.0), (1.0, 0.0)]:
+        got = find_non_max_suppressed(boxes, scores, iou_t, overlap_t)
+        assert got.dtype == bool
+        assert np.array_equal(got, peer.find_non_max_suppressed(boxes, scores, iou_t, overlap_t))
+
+
+@pytest.mark.parametrize("n, region", CONFIGS)
+def test_matches_parity(peer, n, region):
+    first = random_boxes(n, region, 100, seed=n, fmt="xywh")
+    second = random_boxes(n, region, 100, seed=n + 1, fmt="xywh")
+    for threshold in (0.1, 0.5):
+        got = find_best_matches(first, second, threshold)
+        want = peer.find_best_matches(first, second, threshold)
+        for g, w in zip(got, want):
+            assert g.dtype == w.dtype == np.uint32 and g.shape == w.shape
+            assert np.array_equal(g, w)
+
+
+@pytest.mark.parametrize("n, region", CONFIGS)
+def test_coverage_parity(peer, n, region):
+    boxes = random_boxes(n, region, 100, seed=n, fmt="xywh")
+    got = efficient_coverage(boxes, 500, 500)
+    want = peer.efficient_coverage(boxes, 500, 500)
+    assert len(got) == len(want)
+    keys = boxes[:, 0].astype(np.int64) * 2**32 + boxes[:, 1]
+    ties = len(np.unique(keys)) < len(keys)
+    for (xy, members), (peer_xy, peer_members) in zip(got, want):
+        assert xy == peer_xy and all(type(v) is int for v in xy)
+        assert members.dtype == np.uint32
+        if ties:  # the peer's unstable sort orders equal (x, y) arbitrarily
+            assert sorted(members.tolist()) == sorted(peer_members.tolist())
+        else:
+            assert np.array_equal(members, peer_members)
+
+
+@pytest.mark.parametrize("n, region", CONFIGS[:2])
+def test_intersector_parity(peer, n, region):
+    boxes = random_boxes(n, region, 100, seed=n, fmt="xywh")
+    queries = random_boxes(100, region, 100, seed=n + 2, fmt="xywh")
+    ours, theirs = BoxIntersector(boxes), peer.BoxIntersector(boxes)
+    for x, y, w, h in queries.tolist():
+        for size in ((w, h), (0, 0), (w, 0)):
+            got = ours.find_intersections(x, y, *size)
+            assert got.dtype == np.uint32
+            assert np.array_equal(got, np.sort(theirs.find_intersections(x, y, *size)))
+
+
+def test_readme_examples():
+    boxes = np.array([[1, 1, 1, 2], [0, 0, 5, 5], [2, 3, 2, 6]], np.int32)
+    index = BoxIntersector(boxes)
+    assert index.find_intersections(0, 0, 2, 2).tolist() == [0, 1]
+    assert index.find_intersections(1, 1, 0, 0).tolist() == [1]
+    assert index.find_intersections(0, 0, 0, 0).tolist() == []
+    cover = efficient_coverage(boxes, 10, 10)
+    assert [(xy, m.tolist()) for xy, m in cover] == [((0, -1), [1, 0, 2])]
+
+
+@given(lattice_boxes(max_n=30, allow_empty=False), st.data())
+def test_nms_hypothesis_against_peer_rule(xyxy, data):
+    n = len(xyxy)
+    xywh = to_xywh(xyxy)
+    scores = np.array(data.draw(st.lists(st.sampled_from([0.0, 0.5, 1.0]), min_size=n, max_size=n)))
+    iou_t = data.draw(st.sampled_from([-1.0, 0.0, 0.3, 1.0, float("nan")]))
+    overlap_t = data.draw(st.sampled_from([0.0, 0.5, 1.0, float("nan")]))
+    got = find_non_max_suppressed(xywh, scores, iou_t, overlap_t)
+    assert np.array_equal(got, ref_peer_nms(xywh, scores, iou_t, overlap_t))
+
+
+@given(lattice_boxes(max_n=8, allow_empty=False), lattice_boxes(max_n=8, allow_empty=False),
+       st.sampled_from([0.0, 0.25, 0.5, 1.0]))
+def test_matches_hypothesis_small_sets_equal_peer(boxes1, boxes2, threshold):
+    peer = pytest.importorskip("box_intersect_lib_py")
+    first, second = to_xywh(boxes1).astype(np.int32), to_xywh(boxes2).astype(np.int32)
+    got = find_best_matches(first, second, threshold)
+    want = peer.find_best_matches(first, second, threshold)
+    for g, w in zip(got, want):  # <= 8 boxes in list 1: the peer's ties are by index too
+        assert np.array_equal(g, w)
+
+
+@given(lattice_boxes(max_n=40, allow_empty=False), st.integers(6, 12), st.integers(6, 12))
+def test_coverage_hypothesis_valid(xyxy, width, height):
+    xywh = to_xywh(xyxy)
+    cover = efficient_coverage(xywh, width, height)
+    seen = np.concatenate([m for _, m in cover]) if cover else np.empty(0, np.uint32)
+    assert np.array_equal(np.sort(seen), np.arange(len(xyxy)))
+    for (x, y), members in cover:
+        b = xyxy[members]
+        assert (b[:, 0] >= x).all() and (b[:, 2] <= x + width).all()
+        assert (b[:, 1] >= y).all() and (b[:, 3] <= y + height).all()
+
+
+def test_other_input_types():
+    boxes = [[0, 0, 10, 10], [1, 1, 10, 10]]
+    assert find_non_max_suppressed(boxes, [0.9, 0.8], 0.5, 1.0).tolist() == [True, False]
+    assert find_non_max_suppressed(np.array(boxes, np.float32), [0.9, 0.8], 0.5, 1.0).tolist() == [True, False]
+    m, r1, r2 = find_best_matches(np.array(boxes, np.int64), boxes[:1], 0.5)
+    assert m.tolist() == [[0, 0]] and r1.tolist() == [1] and r2.tolist() == []
+    assert BoxIntersector(np.array(boxes, np.float64)).find_intersections(5, 5, 1, 1).tolist() == [0, 1]
+    assert BoxIntersector(boxes).find_intersections(np.int32(5), np.int64(5), np.uint32(1), 1).tolist() == [0, 1]
+
+
+def test_empty_inputs():
+    empty = np.empty((0, 4), np.int32)
+    assert find_non_max_suppressed(empty, np.empty(0), 0.5, 0.5).shape == (0,)
+    m, r1, r2 = find_best_matches(empty, [[0, 0, 1, 1]], 0.5)
+    assert m.shape == (0, 2) and m.dtype == np.uint32 and r1.shape == (0,) and r2.tolist() == [0]
+    assert efficient_coverage(empty, 0, 0) == []
+    assert BoxIntersector(empty).find_intersections(0, 0, 1, 1).shape == (0,)
+
+
+def test_errors():
+    boxes = np.array([[0, 0, 10, 10], [1, 1, 10, 10]], np.int32)
+    with pytest.raises(InvalidBoxesError, match="Length of boxes list must match length of scores list"):
+        find_non_max_suppressed(boxes, [0.5], 0.5, 0.5)
+    with pytest.raises(ValueError, match="scores: expected no NaN"):
+        find_non_max_suppressed(boxes, [0.5, np.nan], 0.5, 0.5)
+    with pytest.raises(AssertionError, match="Expects width and hight"):
+        find_non_max_suppressed([[0, 0, 0, 1]], [1.0], 0.5, 0.5)
+    with pytest.raises(AssertionError, match="Expects 2nd dimension"):
+        find_best_matches(np.zeros((2, 3), np.int32), boxes, 0.5)
+    with pytest.raises(InvalidBoxesError, match=r"^Box has size: \(10, 10\), could not fit in tile of size: \(5, 50\)$"):
+        efficient_coverage([[0, 0, 2, 2], [1, 1, 10, 10], [0, 0, 20, 20]], 5, 50)
+    with pytest.raises(InvalidBoxesError, match="could not fit"):
+        efficient_coverage(boxes, 0, 0)
+    with pytest.raises(ValueError, match="tile_width: expected a non-negative int"):
+        efficient_coverage(boxes, -5, 5)
+    with pytest.raises(TypeError, match="tile_height"):
+        efficient_coverage(boxes, 5, 5.0)
+    index = BoxIntersector(boxes)
+    with pytest.raises(ValueError, match="width: expected a non-negative int"):
+        index.find_intersections(0, 0, -1, 1)
+    with pytest.raises(TypeError, match="x1"):
+        index.find_intersections(0.5, 0, 1, 1)
+    with pytest.raises(TypeError, match="iou_threshold"):
+        find_best_matches(boxes, boxes, "0.5")
+
+
+def test_find_best_matches_acceptance_order_from_peer_tests():
+    # box-intersect-lib's own unit test (match_boxes.rs), in (x, y, w, h)
+    rects1 = [[1, 3, 3, 3], [1, 2, 3, 3], [1, 1, 3, 3]]
+    rects2 = [[1, 0, 4, 4], [1, 4, 4, 4]]
+    m, r1, r2 = find_best_matches(rects1, rects2, 0.1)
+    assert m.tolist() == [[2, 0], [0, 1]] and r1.tolist() == [1] and r2.tolist() == []
+    m, r1, r2 = find_best_matches(rects2, rects1, 0.1)
+    assert m.tolist() == [[0, 2], [1, 0]] and r1.tolist() == [] and r2.tolist() == [1]
+
+
+def test_overlap_uses_the_lower_score_box():
+    big, small = [0, 0, 10, 10], [2, 2, 2, 2]
+    assert find_non_max_suppressed([big, small], [1.0, 0.5], 1.0, 0.5).tolist() == [True, False]
+    assert find_non_max_suppressed([small, big], [1.0, 0.5], 1.0, 0.5).tolist() == [True, True]
+    assert find_non_max_suppressed([small, big], [1.0, 0.5], 1.0, 0.03).tolist() == [True, False]
+    assert overlap_matrix(np.array([[0, 0, 1, 1]]), np.array([[1, 0, 2, 1]])).sum() == 0
+    assert find_non_max_suppressed([[0, 0, 1, 1], [1, 0, 1, 1]], [1.0, 0.5], -1.0, -1.0).tolist() == [True, True]

@@ -13,29 +13,18 @@ out unsorted (the caller sorts them, ``_csr.build_csr``).
 """
 
 from cython.parallel cimport prange
-from libc.math cimport floor
 from libc.stdlib cimport calloc, free
 
 import numpy as np
 
-from boxgeom._pairbuf cimport (PairBuffer, pairbuf_push, pairbufs_copy_out, pairbufs_free,
-                               pairbufs_total, sort_intp)
+from boxgeom._pairbuf cimport PairBuffer, pairbuf_push, pairbufs_collect, sort_intp
+from boxgeom._cells cimport cell_of
 from boxgeom._types cimport coord_t, intp_t, uint8_t
 
 # Cells per parallel chunk of a join.
 DEF CHUNK = 256
 DEF STARTS_COLUMN = 1
 DEF STARTS_ROW = 2
-
-
-cdef inline intp_t cell_of(double value, double origin, double inverse, intp_t count) noexcept nogil:
-    """Index of the cell holding ``value``, clamped to [0, count): monotonic in ``value``."""
-    cdef double t = floor((value - origin) * inverse)
-    if t < 0:
-        return 0
-    if t >= count:
-        return count - 1
-    return <intp_t> t
 
 
 cdef inline bint is_empty(const coord_t* box) noexcept nogil:
@@ -91,7 +80,7 @@ cdef class TileGrid:
         self.skip_empty = skip_empty
         self.cell_start = np.zeros(nx * ny + 1, dtype=np.intp)
         _count(self, boxes, self.cell_start)
-        total = self.cell_start[-1]
+        total = self.cell_start[nx * ny]
         self.entries = np.empty(total, dtype=np.intp)
         self.coords = np.empty((total, 4), dtype=boxes.dtype)
         self.flags = np.empty(total, dtype=np.uint8)
@@ -161,7 +150,7 @@ def join_between(TileGrid grid1, const coord_t[:, ::1] coords1, TileGrid grid2, 
 cdef object _join(TileGrid grid1, const coord_t[:, ::1] coords1, TileGrid grid2, const coord_t[:, ::1] coords2,
                   bint self_join, bint touching, int n_threads):
     cdef intp_t cells = grid1.nx * grid1.ny
-    cdef intp_t chunks = (cells + CHUNK - 1) // CHUNK, chunk, cell, total
+    cdef intp_t chunks = (cells + CHUNK - 1) // CHUNK, chunk, cell
     cdef const intp_t[::1] start1 = grid1.cell_start
     cdef const intp_t[::1] start2 = grid2.cell_start
     cdef const intp_t[::1] entries1 = grid1.entries
@@ -180,16 +169,7 @@ cdef object _join(TileGrid grid1, const coord_t[:, ::1] coords1, TileGrid grid2,
                 join_cell(&coords1[0, 0], &entries1[0], &flags1[0], start1[cell], start1[cell + 1],
                           &coords2[0, 0], &entries2[0], &flags2[0], start2[cell], start2[cell + 1],
                           self_join, touching, &bufs[chunk])
-        total = pairbufs_total(bufs, chunks)
-    try:
-        if total < 0:
-            raise MemoryError()
-        out = np.empty((2, total), dtype=np.intp)
-        if total:
-            _copy_out(bufs, chunks, out)
-        return out
-    finally:
-        pairbufs_free(bufs, chunks)
+    return pairbufs_collect(bufs, chunks)
 
 
 cdef void join_cell(const coord_t* coords1, const intp_t* entries1, const uint8_t* flags1, intp_t lo1, intp_t hi1,
@@ -251,10 +231,6 @@ def query_one(TileGrid grid, const coord_t[::1] box, bint touching):
         free(buf.first)
         free(buf.second)
 
-
-cdef void _copy_out(PairBuffer* bufs, intp_t chunks, intp_t[:, ::1] out) noexcept:
-    with nogil:
-        pairbufs_copy_out(bufs, chunks, &out[0, 0], &out[1, 0])
 
 
 # ---------------------------------------------------------------------------------------
@@ -361,19 +337,6 @@ cdef class PairChunks:
         return total
 
 
-cdef inline intp_t q_of(double value, double origin, double inverse, intp_t count) noexcept nogil:
-    """Monotonic bin of ``value`` in [0, count) (``inverse`` may be 0: one bin)."""
-    cdef double t
-    if inverse == 0:
-        return 0
-    t = floor((value - origin) * inverse)
-    if not (t >= 0):
-        return 0
-    if t >= count:
-        return count - 1
-    return <intp_t> t
-
-
 cdef inline int hit(coord_t a0, coord_t a1, coord_t a2, coord_t a3,
                     coord_t b0, coord_t b1, coord_t b2, coord_t b3, bint touching) noexcept nogil:
     """Branch-free overlap test (closed boxes if ``touching``, open otherwise): 0 or 1."""
@@ -443,12 +406,12 @@ def bin_strips(const coord_t[:, ::1] boxes, bint transpose, bint skip_empty,
             if skip_empty and not (x1 < x2 and y1 < y2):
                 key = discard_key
             else:
-                s1 = q_of(y1, oy, inv_s, ns)
-                s2 = q_of(y2, oy, inv_s, ns)
+                s1 = cell_of(y1, oy, inv_s, ns)
+                s2 = cell_of(y2, oy, inv_s, ns)
                 if s2 - s1 >= 2:
                     key = giant_key
                 else:
-                    key = s1 * nq + q_of(x1, ox, inv_q, nq)
+                    key = s1 * nq + cell_of(x1, ox, inv_q, nq)
                     start[s1 + 1] += 1
             keys[i] = ((<uint64_t> key) << 32) | <uint64_t> i
     total_bits = 1
@@ -494,8 +457,8 @@ def bin_strips(const coord_t[:, ::1] boxes, bint transpose, bint skip_empty,
                 __builtin_prefetch(&boxes[<intp_t> (<uint32_t> ordered[p + 16]), 0])
             i = <intp_t> (<uint32_t> ordered[p])
             index[p] = <uint32_t> i
-            q1[p] = <int32_t> q_of(boxes[i, t0], ox, inv_q, nq)
-            q2[p] = <int32_t> q_of(boxes[i, t0 + 2], ox, inv_q, nq)
+            q1[p] = <int32_t> cell_of(boxes[i, t0], ox, inv_q, nq)
+            q2[p] = <int32_t> cell_of(boxes[i, t0 + 2], ox, inv_q, nq)
             coords[0, p] = boxes[i, t0]
             coords[1, p] = boxes[i, t1]
             coords[2, p] = boxes[i, t0 + 2]
@@ -649,12 +612,12 @@ cdef void giant_query(const coord_t* box, bint transpose, intp_t gi, bint giant_
     cdef coord_t g[4]
     frame(box, transpose, g)
     cdef intp_t m = s.m, strip, first, last, lo, hi, mid, r
-    cdef intp_t qlo = q_of(g[0], ox, inv_q, nq) - s.reach
-    cdef intp_t qhi = q_of(g[2], ox, inv_q, nq)
+    cdef intp_t qlo = cell_of(g[0], ox, inv_q, nq) - s.reach
+    cdef intp_t qhi = cell_of(g[2], ox, inv_q, nq)
     cdef uint64_t other
     cdef bint ok
-    first = q_of(g[1], oy, inv_s, s.ns) - 1
-    last = q_of(g[3], oy, inv_s, s.ns)
+    first = cell_of(g[1], oy, inv_s, s.ns) - 1
+    last = cell_of(g[3], oy, inv_s, s.ns)
     if first < 0:
         first = 0
     for strip in range(first, last + 1):

@@ -6,24 +6,14 @@ The grid is only read; any number of threads may query one view at once.
 """
 
 cimport numpy as cnp
-from libc.math cimport floor
 from libc.stdlib cimport free, malloc, realloc
 from libc.string cimport memcpy
 
 from boxgeom._pairbuf cimport sort_intp
+from boxgeom._cells cimport cell_of
 from boxgeom._types cimport intp_t
 
 cnp.import_array()
-
-
-cdef inline intp_t cell_of(double value, double origin, double inverse, intp_t count) noexcept nogil:
-    """The grid's own cell rule (``_grid.cell_of``): floor, clamped to [0, count)."""
-    cdef double t = floor((value - origin) * inverse)
-    if t < 0:
-        return 0
-    if t >= count:
-        return count - 1
-    return <intp_t> t
 
 
 cdef class GridView:

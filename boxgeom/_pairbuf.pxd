@@ -88,3 +88,23 @@ cdef inline void pairbufs_free(PairBuffer* bufs, intp_t count) noexcept nogil:
         free(bufs[c].first)
         free(bufs[c].second)
     free(bufs)
+
+
+cdef inline object pairbufs_collect(PairBuffer* bufs, intp_t count):
+    """Return ``bufs[:count]`` concatenated as a new (2, k) intp array and free them (needs the GIL)."""
+    import numpy
+    cdef intp_t total = pairbufs_total(bufs, count)
+    try:
+        if total < 0:
+            raise MemoryError()
+        out = numpy.empty((2, total), dtype=numpy.intp)
+        if total:
+            _copy_into(bufs, count, out)
+        return out
+    finally:
+        pairbufs_free(bufs, count)
+
+
+cdef inline void _copy_into(PairBuffer* bufs, intp_t count, intp_t[:, ::1] out) noexcept:
+    with nogil:
+        pairbufs_copy_out(bufs, count, &out[0, 0], &out[1, 0])

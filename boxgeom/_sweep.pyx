@@ -13,7 +13,7 @@ from libc.stdlib cimport calloc, free, malloc
 
 import numpy as np
 
-from boxgeom._pairbuf cimport PairBuffer, pairbuf_push, pairbufs_copy_out, pairbufs_free, pairbufs_total
+from boxgeom._pairbuf cimport PairBuffer, pairbuf_push, pairbufs_collect, pairbufs_free
 from boxgeom._types cimport coord_t, intp_t
 
 DEF CHUNK = 2048
@@ -84,7 +84,8 @@ def sweep_pairs(const coord_t[:, ::1] boxes1, const intp_t[::1] order1,
     ``order1``/``order2`` sort each set by x1. With ``self_join`` the two sets are one
     and each unordered pair is reported once as (min, max).
     """
-    cdef intp_t n1 = boxes1.shape[0], n2 = boxes2.shape[0], total
+    cdef intp_t n1 = boxes1.shape[0], n2 = boxes2.shape[0]
+    cdef bint gathered
     cdef intp_t chunks = 2 * ((max(n1, n2) + CHUNK - 1) // CHUNK)
     cdef coord_t* a
     cdef coord_t* b
@@ -97,24 +98,17 @@ def sweep_pairs(const coord_t[:, ::1] boxes1, const intp_t[::1] order1,
     with nogil:
         a = gather(boxes1, order1)
         b = a if self_join else gather(boxes2, order2)
-        if a != NULL and b != NULL:
+        gathered = a != NULL and b != NULL
+        if gathered:
             _sweep(a, n1, &order1[0], b, n2, &order2[0], self_join, touching, skip_empty, n_threads,
                    bufs, chunks)
-            total = pairbufs_total(bufs, chunks)
-        else:
-            total = -1
         free(a)
         if not self_join:
             free(b)
-    try:
-        if total < 0:
-            raise MemoryError()
-        out = np.empty((2, total), dtype=np.intp)
-        if total:
-            _copy_out(bufs, chunks, out)
-        return out
-    finally:
+    if not gathered:
         pairbufs_free(bufs, chunks)
+        raise MemoryError()
+    return pairbufs_collect(bufs, chunks)
 
 
 cdef void _sweep(const coord_t* a, intp_t n1, const intp_t* aindex, const coord_t* b, intp_t n2,
@@ -151,7 +145,3 @@ cdef void _sweep(const coord_t* a, intp_t n1, const intp_t* aindex, const coord_
                 scan(bx1, by1, bx2, by2, bindex, p, ax1, ay1, ax2, ay2, aindex, q, n1,
                      touching, skip_empty, True, False, &bufs[c])
 
-
-cdef void _copy_out(PairBuffer* bufs, intp_t chunks, intp_t[:, ::1] out) noexcept:
-    with nogil:
-        pairbufs_copy_out(bufs, chunks, &out[0, 0], &out[1, 0])

@@ -61,7 +61,7 @@ def rss(function: str, n: int = 1_000_000) -> float:
     """Peak RSS (MiB) of a fresh process that makes the data and runs ``function`` once."""
     code = (
         "import sys, resource; from boxgeom.datasets import random_boxes; "
-        f"b = random_boxes({n}, 40000, 100, seed=1, fmt={'xywh' if function.startswith('bil') else 'xyxy'!r}); "
+        f"b = random_boxes({n}, 40000, 100, seed=1, fmt={'xyxy' if function == 'find_pairs' else 'xywh'!r}); "
         "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
         + {
             "find_pairs": "import boxgeom; boxgeom.find_pairs(b)",

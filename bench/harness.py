@@ -32,15 +32,26 @@ class Row:
         return self.peer_s / self.ours_s if self.ours_s > 0 else float("nan")
 
 
-def median_time(fn: Callable[[], Any], repeat: int = 5, budget_s: float = 10.0) -> float:
-    """Median wall time of ``fn()`` over ``repeat`` runs (fewer if one run exceeds the budget)."""
+def median_time(fn: Callable[[], Any], repeat: int = 5, budget_s: float = 10.0, min_sample_s: float = 0.02) -> float:
+    """Median wall time of one ``fn()`` call over ``repeat`` samples (timeit-style).
+
+    Fast calls are looped so that each sample lasts at least ``min_sample_s``
+    (single-shot timings of microsecond calls measure cold caches, not the call);
+    fewer samples are taken if the budget runs out.
+    """
+    gc.collect()
+    start = time.perf_counter()
+    fn()  # warm-up, and a first estimate of the cost of one call
+    first = time.perf_counter() - start
+    loops = max(1, int(min_sample_s / first)) if first > 0 else 1
     times = []
     for _ in range(repeat):
         gc.collect()
         start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-        if sum(times) > budget_s:
+        for _ in range(loops):
+            fn()
+        times.append((time.perf_counter() - start) / loops)
+        if sum(times) * loops > budget_s:
             break
     return statistics.median(times)
 

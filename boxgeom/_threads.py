@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 
 from boxgeom._openmp import max_threads, openmp_enabled
@@ -28,10 +29,15 @@ def effective_n_threads(n_threads: int | None = None) -> int:
     check_n_threads(n_threads)
     if not openmp_enabled():
         return 1
-    cpus = os.cpu_count() or 1
+    cpus = _cpu_count()
     if n_threads is None:
         threads = max_threads()
         return threads if "OMP_NUM_THREADS" in os.environ else min(threads, cpus)
     if n_threads < 0:
         return max(cpus + 1 + n_threads, 1)
     return int(n_threads)
+
+
+@functools.cache
+def _cpu_count() -> int:
+    return os.cpu_count() or 1

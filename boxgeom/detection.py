@@ -224,8 +224,7 @@ def match_optimal(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One-to-one matching of maximum total IoU over the candidates of :func:`match_greedy`.
 
-    Needs scipy (``scipy.optimize.linear_sum_assignment``, run on each connected
-    component of the sparse candidate graph).
+    Needs scipy.
 
     Parameters
     ----------
@@ -244,8 +243,11 @@ def match_optimal(
 
     Notes
     -----
-    A component with ``a`` boxes on one side and ``b`` on the other costs a dense
-    ``a x b`` assignment; components are small unless boxes chain densely.
+    Each connected component of the candidate graph is solved on its own: a dense
+    assignment (``scipy.optimize.linear_sum_assignment``) when it is small, else the
+    sparse reduction to a full matching (``min_weight_full_bipartite_matching``),
+    whose memory is linear in the candidates however densely the boxes chain, but
+    which is slower.
 
     Examples
     --------
@@ -260,7 +262,7 @@ def match_optimal(
         from scipy.sparse import coo_array  # type: ignore[import-untyped]
         from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
     except ImportError as error:  # pragma: no cover - depends on the environment
-        raise ImportError("match_optimal needs scipy: pip install scipy (or boxgeom[test])") from error
+        raise ImportError("match_optimal needs scipy: pip install scipy (or boxgeom[scipy])") from error
     first, second = as_box_pair(boxes1, boxes2, fmt)
     threshold = check_threshold(iou_threshold, "iou_threshold")
     threads = effective_n_threads(n_threads)
@@ -282,16 +284,50 @@ def match_optimal(
         for group in np.split(multi, bounds):
             rows, row_of = np.unique(pairs[0, group], return_inverse=True)
             cols, col_of = np.unique(pairs[1, group], return_inverse=True)
-            weight = np.zeros((len(rows), len(cols)))
-            weight[row_of, col_of] = iou[group]  # > 0; a zero cell means "not matched"
-            edge_of = np.full((len(rows), len(cols)), -1, dtype=np.intp)
-            edge_of[row_of, col_of] = group
-            r, c = linear_sum_assignment(weight, maximize=True)
-            picked = edge_of[r, c]
-            chosen.append(picked[picked >= 0])
+            if len(rows) * len(cols) <= _DENSE_CELLS:
+                weight = np.zeros((len(rows), len(cols)))
+                weight[row_of, col_of] = iou[group]  # > 0; a zero cell means "not matched"
+                edge_of = np.full((len(rows), len(cols)), -1, dtype=np.intp)
+                edge_of[row_of, col_of] = group
+                r, c = linear_sum_assignment(weight, maximize=True)
+                picked = edge_of[r, c]
+                chosen.append(picked[picked >= 0])
+            else:
+                chosen.append(group[_sparse_assignment(row_of, col_of, iou[group], len(rows), len(cols))])
     picked = np.concatenate(chosen)
     picked = picked[np.lexsort((pairs[1, picked], pairs[0, picked], -iou[picked]))]
     return _match_result(pairs[:, picked], n1, n2)
+
+
+# Components up to this many cells (32 MB of float64) use a dense assignment; larger
+# ones the sparse reduction, which needs O(edges) memory but is slower.
+_DENSE_CELLS = 4_000_000
+
+
+def _sparse_assignment(rows: np.ndarray, cols: np.ndarray, weight: np.ndarray, n1: int, n2: int) -> np.ndarray:
+    """Edges (indices into ``rows``/``cols``) of a maximum-weight matching, boxes may stay unmatched.
+
+    The textbook reduction to a full matching: rows are the n1 boxes, then one stand-in
+    per column box; columns are the n2 boxes, then one stand-in per row box. Edges:
+    each candidate (weight 1 + w), each box to its own stand-in ("unmatched", weight 1),
+    and stand-in j to stand-in i for each candidate (i, j) (weight 1). The +1 shift keeps
+    every edge explicit and does not change the optimum (a full matching has n1 + n2
+    edges). Memory O(n1 + n2 + edges).
+    """
+    from scipy.sparse import csr_array
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
+    k = len(rows)
+    own1, own2 = np.arange(n1), np.arange(n2)
+    graph_rows = np.concatenate([rows, own1, n1 + own2, n1 + cols])
+    graph_cols = np.concatenate([cols, n2 + own1, own2, n2 + rows])
+    weights = np.concatenate([1.0 + weight, np.ones(n1 + n2 + k)])
+    graph = csr_array((weights, (graph_rows, graph_cols)), shape=(n1 + n2, n1 + n2))
+    row_of, col_of = min_weight_full_bipartite_matching(graph, maximize=True)
+    real = (row_of < n1) & (col_of < n2)
+    keys = rows.astype(np.int64) * n2 + cols
+    order = np.argsort(keys, kind="stable")
+    return order[np.searchsorted(keys[order], row_of[real].astype(np.int64) * n2 + col_of[real])]
 
 
 def _match_candidates(first, second, threshold, peer_rule, j_first, threads):

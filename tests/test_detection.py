@@ -291,3 +291,19 @@ def test_tile_cover_exact_fit_and_empty():
 def test_tile_cover_bad_input(width, height, match):
     with pytest.raises(ValueError, match=match):
         tile_cover([[0, 0, 1, 1], [0, 0, 4, 4], [0, 0, 9, 9]], width, height)
+
+
+def test_match_optimal_sparse_solver_agrees_with_dense(monkeypatch):
+    # Force every component through the sparse reduction; same optimum as the dense solver.
+    pytest.importorskip("scipy")
+    from boxgeom import detection
+
+    first = random_boxes(400, 300, 60, seed=3)
+    second = random_boxes(400, 300, 60, seed=4)
+    dense = detection.match_optimal(first, second, 0.1)
+    monkeypatch.setattr(detection, "_DENSE_CELLS", 0)
+    sparse = detection.match_optimal(first, second, 0.1)
+    iou = iou_matrix(first, second)
+    assert iou[dense[0][0], dense[0][1]].sum() == pytest.approx(iou[sparse[0][0], sparse[0][1]].sum(), rel=1e-12)
+    assert len(set(sparse[0][0])) == sparse[0].shape[1] and len(set(sparse[0][1])) == sparse[0].shape[1]
+    assert (iou[sparse[0][0], sparse[0][1]] >= 0.1).all()

@@ -1,4 +1,4 @@
-"""Run every benchmark in bench/: ``python -m bench.run [--quick] [name ...]``.
+"""Run the benchmarks in bench/: ``python -m bench.run [--quick] [--list] [name ...]``.
 
 Each ``bench/bench_<name>.py`` exposes ``main(quick)``; peers that are not installed
 are skipped with a note. Nothing here asserts a time.
@@ -15,17 +15,26 @@ import boxgeom
 
 
 def available() -> list[str]:
-    return sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules([str(Path(__file__).parent))
-                  if m.name.startswith("bench_"))
+    """Names of the benchmark modules (``bench_<name>.py``)."""
+    folder = str(Path(__file__).parent)
+    return sorted(m.name.removeprefix("bench_") for m in pkgutil.iter_modules([folder]) if m.name.startswith("bench_"))
 
 
 def main() -> None:
+    names = available()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip the largest configurations")
-    parser.add_argument("names", nargs="*", choices=available() + [[]], help="benchmarks to run (default: all)")
+    parser.add_argument("--list", action="store_true", help="print the benchmark names and exit")
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(names)})")
     args = parser.parse_args()
+    if args.list:
+        print("\n".join(names))
+        return
+    unknown = sorted(set(args.names) - set(names))
+    if unknown:
+        parser.error(f"unknown benchmark(s) {', '.join(unknown)}; expected some of {', '.join(names)}")
     print(f"boxgeom {boxgeom.__version__}, OpenMP: {boxgeom.openmp_enabled()}")
-    for name in args.names or available():
+    for name in args.names or names:
         importlib.import_module(f"bench.bench_{name}").main(quick=args.quick)
 
 

@@ -77,6 +77,7 @@ def sort_pairs(
     extra: npt.NDArray[np.uint64],  # const uint64_t[::1]
     n_rows: int,
     n_threads: int,
+    mirror: bool = ...,
 ) -> npt.NDArray[np.intp]: ...
 def box_extent(boxes: npt.NDArray[np.generic]) -> tuple[float, float, float, float]: ...
 def brute_pairs(

@@ -692,9 +692,14 @@ def strip_join(const coord_t[:, ::1] boxes1, dict bins1, const coord_t[:, ::1] c
     return chunks
 
 
-def sort_pairs(PairChunks chunks, const uint64_t[::1] extra, intp_t n_rows, int n_threads):
-    """Return the packed pairs of ``chunks`` and ``extra`` as a lexicographically sorted (2, k) intp array."""
-    cdef intp_t k = chunks.total() + extra.shape[0]
+def sort_pairs(PairChunks chunks, const uint64_t[::1] extra, intp_t n_rows, int n_threads, bint mirror=False):
+    """Return the packed pairs of ``chunks`` and ``extra`` as a lexicographically sorted (2, k) intp array.
+
+    With ``mirror`` every pair of ``chunks`` also comes out swapped (not those of ``extra``).
+    """
+    cdef intp_t inputs = chunks.total() + extra.shape[0]
+    cdef intp_t k = inputs + (inputs - extra.shape[0] if mirror else 0)
+    cdef intp_t mirrored = chunks.count if mirror else 0
     out = np.empty((2, k), dtype=np.intp)
     if k == 0:
         return out
@@ -727,7 +732,7 @@ def sort_pairs(PairChunks chunks, const uint64_t[::1] extra, intp_t n_rows, int 
     seglen[chunks.count] = extra.shape[0]
     with nogil:
         for t in prange(T, schedule="static", num_threads=T):
-            _hist_range(seg, seglen, nseg, k * t // T, k * (t + 1) // T, shift, &offsets[t, 0])
+            _hist_range(seg, seglen, nseg, mirrored, inputs * t // T, inputs * (t + 1) // T, shift, &offsets[t, 0])
         running = 0
         for b in range(nb):
             bucket_start[b] = running
@@ -741,7 +746,8 @@ def sort_pairs(PairChunks chunks, const uint64_t[::1] extra, intp_t n_rows, int 
         copies = <uint64_t*> malloc(T * largest * sizeof(uint64_t))
         if copies != NULL:
             for t in prange(T, schedule="static", num_threads=T):
-                _scatter_range(seg, seglen, nseg, k * t // T, k * (t + 1) // T, shift, &offsets[t, 0], staged)
+                _scatter_range(seg, seglen, nseg, mirrored, inputs * t // T, inputs * (t + 1) // T, shift,
+                               &offsets[t, 0], staged)
             for b in prange(nb, schedule="dynamic", num_threads=T):
                 _sort_bucket(staged, bucket_start[b], bucket_start[b + 1], shift, b << shift,
                              &local[threadid(), 0], copies + threadid() * largest, &result[0, 0], &result[1, 0])
@@ -753,19 +759,27 @@ def sort_pairs(PairChunks chunks, const uint64_t[::1] extra, intp_t n_rows, int 
     return out
 
 
-cdef void _hist_range(const uint64_t** seg, const intp_t* seglen, intp_t nseg, intp_t lo, intp_t hi,
-                      intp_t shift, intp_t* hist) noexcept nogil:
+cdef inline uint64_t swapped(uint64_t v) noexcept nogil:
+    return (v << 32) | (v >> 32)
+
+
+cdef void _hist_range(const uint64_t** seg, const intp_t* seglen, intp_t nseg, intp_t mirrored, intp_t lo,
+                      intp_t hi, intp_t shift, intp_t* hist) noexcept nogil:
+    """Bucket counts of inputs [lo, hi); inputs of the first ``mirrored`` segments count twice."""
     cdef intp_t s, base = 0, a, z, i
     for s in range(nseg):
         a = max(lo, base) - base
         z = min(hi, base + seglen[s]) - base
         for i in range(a, z):
             hist[(seg[s][i] >> 32) >> shift] += 1
+            if s < mirrored:
+                hist[(<uint32_t> seg[s][i]) >> shift] += 1
         base += seglen[s]
 
 
-cdef void _scatter_range(const uint64_t** seg, const intp_t* seglen, intp_t nseg, intp_t lo, intp_t hi,
-                         intp_t shift, intp_t* cursor, uint64_t* dst) noexcept nogil:
+cdef void _scatter_range(const uint64_t** seg, const intp_t* seglen, intp_t nseg, intp_t mirrored, intp_t lo,
+                         intp_t hi, intp_t shift, intp_t* cursor, uint64_t* dst) noexcept nogil:
+    """Scatter inputs [lo, hi) into their buckets; those of the first ``mirrored`` segments also swapped."""
     cdef intp_t s, base = 0, a, z, i, b
     cdef uint64_t v
     for s in range(nseg):
@@ -776,6 +790,11 @@ cdef void _scatter_range(const uint64_t** seg, const intp_t* seglen, intp_t nseg
             b = (v >> 32) >> shift
             dst[cursor[b]] = v
             cursor[b] += 1
+            if s < mirrored:
+                v = swapped(v)
+                b = (v >> 32) >> shift
+                dst[cursor[b]] = v
+                cursor[b] += 1
         base += seglen[s]
 
 

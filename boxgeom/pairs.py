@@ -171,12 +171,25 @@ def _strip_join(query: np.ndarray, index: np.ndarray, self_join: bool, touching:
     skip_empty = not touching
     bins1 = _grid.bin_strips(query, transpose, skip_empty, ox, inv_q, nq, oy, inv_s, ns, threads)
     bins2 = bins1 if same else _grid.bin_strips(index, transpose, skip_empty, ox, inv_q, nq, oy, inv_s, ns, threads)
-    chunks = _grid.strip_join(query, bins1, bins1["coords"], index, bins2, bins2["coords"], self_join,
+    # One set against itself (``find_pairs_between(X, X)``): join it once as a self-join,
+    # then emit every pair in both orders plus the diagonal (i, i).
+    mirror = same and not self_join
+    chunks = _grid.strip_join(query, bins1, bins1["coords"], index, bins2, bins2["coords"], self_join or mirror,
                               transpose, ox, inv_q, nq, oy, inv_s, touching, threads)
     giants1, giants2 = bins1["giants"], bins2["giants"]
     del bins1, bins2
-    extra = _giant_pairs(query, giants1, index, giants2, self_join, touching, threads)
-    return _grid.sort_pairs(chunks, extra, n_query, threads)
+    extra = _giant_pairs(query, giants1, index, giants2, self_join or mirror, touching, threads)
+    if mirror:
+        extra = np.concatenate([extra, (extra << np.uint64(32)) | (extra >> np.uint64(32)), _diagonal(query, touching)])
+    return _grid.sort_pairs(chunks, extra, n_query, threads, mirror)
+
+
+def _diagonal(boxes: np.ndarray, touching: bool) -> np.ndarray:
+    """Packed self-pairs (i, i): every box when touching, boxes of positive area otherwise."""
+    own = np.arange(len(boxes), dtype=np.uint64)
+    if not touching:
+        own = own[(boxes[:, 0] < boxes[:, 2]) & (boxes[:, 1] < boxes[:, 3])]
+    return (own << np.uint64(32)) | own
 
 
 _NO_EXTRA = np.empty(0, dtype=np.uint64)

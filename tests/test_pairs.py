@@ -203,3 +203,19 @@ def test_pairs_to_csr_sorts_unsorted_input_and_checks_it():
     with pytest.raises(ValueError, match="n: expected a non-negative int"):
         pairs_to_csr([[0], [1]], -1)
     assert pairs_to_csr(np.empty((2, 0), int), 2)[0].tolist() == [0, 0, 0]
+
+
+@pytest.mark.parametrize("touching", [False, True])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_one_set_against_itself(touching, threads):
+    # find_pairs_between(X, X) with the very same array takes the mirrored self-join path.
+    boxes = random_boxes(3000, 1500, 60, seed=12).astype(np.int64)
+    boxes[::97, 2] = boxes[::97, 0]                      # zero-width boxes
+    boxes[1::89] = boxes[2::89][: len(boxes[1::89])]     # duplicates
+    boxes[5] = [-50, -50, 1600, 40]                      # giants, one wide, one tall
+    boxes[6] = [700, -20, 730, 1600]
+    expected = pairs_between(boxes, boxes, touching)
+    for method in ("grid", "auto", "sweep"):
+        result = find_pairs_between(boxes, boxes, touching=touching, method=method, n_threads=threads)
+        assert np.array_equal(result, expected), method
+    assert np.array_equal(find_pairs_between(boxes, boxes.copy(), touching=touching, method="grid"), expected)

@@ -21,9 +21,6 @@ __all__ = ["find_pairs", "find_pairs_between", "pairs_to_csr"]
 
 Method = Literal["auto", "sweep", "grid"]
 METHODS = ("auto", "sweep", "grid")
-# Relative costs (measured on the peer's benchmark data) of one candidate test, one
-# cell visit or grid entry, one empty cell, and one comparison of the x1 sort.
-_TEST, _VISIT, _CELL, _SORT = 1.0, 3.0, 0.5, 4.0
 _SMALL = 256  # below this many boxes the sweep always wins: no planning
 _BRUTE = 20000  # "auto" tests every pair (output sorted as it comes) up to this many pairs
 _PARALLEL = 20000  # below this many boxes run on one thread
@@ -289,18 +286,6 @@ def _union(first, second):
     return (min(first[0], second[0]), min(first[1], second[1]), max(first[2], second[2]), max(first[3], second[3]))
 
 
-def _choose_cell_size(query: np.ndarray, index: np.ndarray, extent, force_grid: bool = False) -> float | None:
-    """Cell side of least estimated grid cost, or None when the sweep is estimated cheaper."""
-    if len(query) + len(index) < _SMALL and not force_grid:
-        return None
-    query_sizes, index_sizes = _sizes(query), _sizes(index)
-    n_query, n_index = len(query), len(index)
-    candidates = _cell_sizes(index_sizes, extent, n_query + n_index)
-    costs = [_grid_cost(s, query_sizes, index_sizes, n_query, n_index, extent) for s in candidates]
-    best = int(np.argmin(costs))
-    if not force_grid and _sweep_cost(query_sizes, index_sizes, n_query, n_index, extent) < costs[best]:
-        return None
-    return candidates[best]
 
 
 def _sizes(boxes: np.ndarray, limit: int = 4096) -> tuple[np.ndarray, np.ndarray]:
@@ -320,34 +305,10 @@ def _cells(extent: tuple[float, float, float, float], size: float) -> tuple[int,
     return max(1, math.ceil((x1 - x0) / size)), max(1, math.ceil((y1 - y0) / size))
 
 
-def _cell_sizes(index_sizes, extent, n_total: int) -> list[float]:
-    """Candidate cell sides: multiples of the typical box size, never more than ~4n cells."""
-    x0, y0, x1, y1 = extent
-    width, height = x1 - x0, y1 - y0
-    budget = 4 * n_total + 64
-    smallest = max(math.sqrt(width / budget * height), width / budget, height / budget, 1e-300)
-    if not math.isfinite(smallest) or smallest > 1e300:
-        return [max(width, height, 1.0)]
-    typical = float(np.median(np.maximum(index_sizes[0], index_sizes[1])))
-    return sorted({max(typical * factor, smallest) for factor in (0.5, 1, 1.5, 2, 3, 4, 8)})
 
 
-def _grid_cost(size: float, query_sizes, index_sizes, n_query: int, n_index: int, extent) -> float:
-    """Estimated work of the grid with cells of side ``size``: cell visits, entries, tests."""
-    nx, ny = _cells(extent, size)
-    per_query = float(np.mean((1 + query_sizes[0] / size) * (1 + query_sizes[1] / size)))
-    per_index = float(np.mean((1 + index_sizes[0] / size) * (1 + index_sizes[1] / size)))
-    per_cell = n_index * per_index / (nx * ny)
-    visits = n_query * per_query
-    return _VISIT * (visits + n_index * per_index) + _TEST * visits * per_cell + _CELL * nx * ny
 
 
-def _sweep_cost(query_sizes, index_sizes, n_query: int, n_index: int, extent) -> float:
-    """Estimated work of the sweep: the x1 sorts plus one test per x-overlapping candidate."""
-    width = max(extent[2] - extent[0], 1e-300)
-    reach = (float(np.mean(query_sizes[0])) + float(np.mean(index_sizes[0]))) / 2
-    sort = _SORT * (n_query + n_index) * math.log2(n_query + n_index + 1)
-    return sort + _TEST * n_query * n_index * min(1.0, reach / width)
 
 
 def pairs_to_csr(pairs: npt.ArrayLike, n: int, *, symmetric: bool = True) -> tuple[np.ndarray, np.ndarray]:

@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from boxgeom import _checks
+
 FORMATS = ("xyxy", "xywh", "cxcywh")
 KERNEL_DTYPES = (np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.float32), np.dtype(np.float64))
 # Small types are widened (with one copy) before they reach a kernel.
@@ -96,12 +98,14 @@ def kernel_dtype(dtype: np.dtype, name: str) -> np.dtype:
     )
 
 
-def as_array(values: Any, name: str, columns: int) -> np.ndarray:
+def as_array(values: Any, name: str, columns: int, order: int = _checks.ORDER_NONE) -> np.ndarray:
     """Return ``values`` as a 2-D array of shape ``(n, columns)`` in a kernel dtype.
 
     Lists and tuples are accepted; an empty sequence becomes ``(0, columns)``. The
     result is C-contiguous; a C-contiguous input in a kernel dtype is not copied.
-    Floating input must be finite.
+    Floating input must be finite, int64 input within +-2**61, and with ``order``
+    (``_checks.ORDER_CORNERS``/``ORDER_SIZES``) columns 2, 3 must not be below
+    columns 0, 1 / below 0.
     """
     if isinstance(values, (str, bytes)):
         raise TypeError(f"{name}: expected an array of shape (n, {columns}), got {type(values).__name__}")
@@ -116,13 +120,13 @@ def as_array(values: Any, name: str, columns: int) -> np.ndarray:
     if array.ndim != 2 or array.shape[1] != columns:
         raise ValueError(f"{name}: expected shape (n, {columns}), got {array.shape}")
     array = np.ascontiguousarray(array, dtype=kernel_dtype(array.dtype, name))
-    if array.dtype.kind == "f":
-        check_finite(array, name)
-    elif array.dtype == np.int64 and array.size:
-        outside = (array < -INT64_LIMIT) | (array > INT64_LIMIT)
-        if outside.any():
-            row = int(np.flatnonzero(outside.any(axis=1))[0])
-            raise ValueError(f"{name}: expected int64 coordinates within +-2**61, got row {row}: {array[row].tolist()}")
+    row, reason = _checks.first_bad_row(array, order, INT64_LIMIT)
+    if reason == _checks.NOT_FINITE:
+        raise ValueError(f"{name}: expected finite values, got NaN or inf in row {row}: {array[row].tolist()}")
+    if reason == _checks.OUT_OF_RANGE:
+        raise ValueError(f"{name}: expected int64 coordinates within +-2**61, got row {row}: {array[row].tolist()}")
+    if reason == _checks.NEGATIVE_SIZE:
+        raise ValueError(_negative_size_message(name, order, row))
     return array
 
 
@@ -164,9 +168,13 @@ def check_ordered(xyxy: np.ndarray, name: str, fmt: str = "xyxy") -> None:
     """Raise ValueError naming the first box with ``x2 < x1`` or ``y2 < y1`` (negative w/h)."""
     bad = (xyxy[:, 2] < xyxy[:, 0]) | (xyxy[:, 3] < xyxy[:, 1])
     if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        what = "x2 < x1 or y2 < y1" if fmt == "xyxy" else "a negative width or height"
-        raise ValueError(f"{name}: expected boxes with non-negative size, got {what} in row {row}")
+        order = _checks.ORDER_CORNERS if fmt == "xyxy" else _checks.ORDER_SIZES
+        raise ValueError(_negative_size_message(name, order, int(np.flatnonzero(bad)[0])))
+
+
+def _negative_size_message(name: str, order: int, row: int) -> str:
+    what = "x2 < x1 or y2 < y1" if order == _checks.ORDER_CORNERS else "a negative width or height"
+    return f"{name}: expected boxes with non-negative size, got {what} in row {row}"
 
 
 def as_boxes(boxes: Any, name: str = "boxes", fmt: str = "xyxy") -> np.ndarray:
@@ -180,9 +188,8 @@ def as_boxes(boxes: Any, name: str = "boxes", fmt: str = "xyxy") -> np.ndarray:
     [[0, 0, 2, 2]]
     """
     check_fmt(fmt)
-    array = to_xyxy(as_array(boxes, name, 4), fmt, name)
-    check_ordered(array, name, fmt)
-    return array
+    order = _checks.ORDER_CORNERS if fmt == "xyxy" else _checks.ORDER_SIZES
+    return to_xyxy(as_array(boxes, name, 4, order), fmt, name)
 
 
 def as_box_pair(boxes1: Any, boxes2: Any, fmt: str = "xyxy") -> tuple[np.ndarray, np.ndarray]:

@@ -74,3 +74,22 @@ def test_public_api_is_exported():
         assert hasattr(boxgeom, name), name
     assert isinstance(boxgeom.openmp_enabled(), bool)
     assert issubclass(boxgeom.InvalidBoxesError, ValueError) and issubclass(boxgeom.InvalidBoxesError, AssertionError)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.float32, np.float64])
+def test_negative_sizes_are_found_before_conversion(dtype):
+    # x + w == x in float64 when |x| >> |w|: the size itself must be checked, not x2 < x1
+    boxes = np.array([[0, 0, 1, 1], [1e15 if np.dtype(dtype).kind == "f" else 7, 0, -1, 1]], dtype=dtype)
+    with pytest.raises(ValueError, match="boxes: expected boxes with non-negative size, got a negative width or height in row 1"):
+        box_area(boxes, fmt="xywh")
+    with pytest.raises(ValueError, match="row 1"):
+        box_area(boxes, fmt="cxcywh")
+
+
+def test_value_errors_come_before_order_errors():
+    # a NaN anywhere is reported before an earlier reversed box (one message per array)
+    boxes = np.array([[2.0, 0, 1, 1], [0, 0, np.nan, 1]])
+    with pytest.raises(ValueError, match="finite values, got NaN or inf in row 1"):
+        box_area(boxes)
+    with pytest.raises(ValueError, match=r"x2 < x1 or y2 < y1 in row 0"):
+        box_area(boxes[:1])

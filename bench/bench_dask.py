@@ -24,7 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.harness import Row, optional, peak_rss_mb, print_table
+from .harness import Row, optional, peak_rss_mb, print_table
 from boxgeom.datasets import random_boxes
 
 CONFIGS = [1_000_000, 10_000_000]

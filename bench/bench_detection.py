@@ -12,7 +12,7 @@ import time
 
 import numpy as np
 
-from bench.harness import Row, median_time, optional, print_table
+from .harness import Row, median_time, optional, print_table
 from boxgeom import BoxIndex, match_greedy, match_optimal, nms, tile_cover
 from boxgeom import _compat_detection as compat
 from boxgeom.datasets import random_boxes

@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from bench.harness import Row, median_time, optional, peak_rss_mb, print_table
+from .harness import Row, median_time, optional, peak_rss_mb, print_table
 from boxgeom import compat, find_pairs, find_pairs_between
 from boxgeom.datasets import random_boxes
 

@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from bench.harness import Row, median_time, optional, print_table
+from .harness import Row, median_time, optional, print_table
 from boxgeom.datasets import random_rotated_boxes
 from boxgeom.rotated import rotated_corners, rotated_iou, rotated_iou_pairs
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from bench.harness import Row, median_time, optional, print_table
+from .harness import Row, median_time, optional, print_table
 from boxgeom.datasets import random_boxes
 from boxgeom.setarea import set_area_grads, set_areas, union_area
 

@@ -20,13 +20,14 @@ def available() -> list[str]:
     return sorted(m.name.removeprefix("bench_") for m in pkgutil.iter_modules([folder]) if m.name.startswith("bench_"))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None, prog: str | None = None) -> None:
+    """Parse ``argv`` (default: ``sys.argv[1:]``) and run the chosen benchmarks."""
     names = available()
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip the largest configurations")
     parser.add_argument("--list", action="store_true", help="print the benchmark names and exit")
     parser.add_argument("names", nargs="*", help=f"benchmarks to run (default: all of {', '.join(names)})")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
     if args.list:
         print("\n".join(names))
         return
@@ -35,7 +36,7 @@ def main() -> None:
         parser.error(f"unknown benchmark(s) {', '.join(unknown)}; expected some of {', '.join(names)}")
     print(f"boxgeom {boxgeom.__version__}, OpenMP: {boxgeom.openmp_enabled()}")
     for name in args.names or names:
-        importlib.import_module(f"bench.bench_{name}").main(quick=args.quick)
+        importlib.import_module(f".bench_{name}", __package__).main(quick=args.quick)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """The ``boxgeom`` command line (also ``python -m boxgeom``).
 
-Each subcommand reads boxes from a file (or, without one, uses a built-in seeded
-sample and says so), runs one boxgeom function, optionally writes the result, and
-prints a one-line summary. User errors print one line and exit with code 2.
+Each subcommand reads boxes from files (or, without one, uses a built-in seeded
+sample and says so), runs one boxgeom function, optionally writes the result
+(``-o``, format by extension) and a picture (``--plot``), and prints a one-line
+summary. User errors print one line naming the file (and row) and exit with code 2.
 """
 
 from __future__ import annotations
@@ -10,38 +11,159 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from typing import Callable, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from boxgeom._io import InputFileError, read_boxes, write_array
-from boxgeom._validate import FORMATS
+from boxgeom._io import BOX_COLUMNS, InputFileError, box_columns, read_table, write_table
+from boxgeom._validate import FORMATS, as_boxes, as_rotated, as_scores
 
 SAMPLE_SIZE = 100_000
 SAMPLE_REGION = 12_650  # the peer benchmark's density (1M boxes in 40000 x 40000)
+PLOT_BOXES = 300  # a --plot of more boxes shows a window holding about this many
+DENSE_IOU_CELLS = 10_000_000  # `iou` writes a dense matrix up to this many entries
 
 
-def _sample() -> np.ndarray:
-    from boxgeom.datasets import random_boxes
+@dataclass
+class Boxes:
+    """Validated boxes from one source, in the format the library call takes."""
 
-    return random_boxes(SAMPLE_SIZE, SAMPLE_REGION, 100, seed=0)
-
-
-def _load(args: argparse.Namespace) -> tuple[np.ndarray, str, str]:
-    """Boxes, their format and a description of where they came from."""
-    if args.file is None:
-        print(
-            f"boxgeom: no input file; using the built-in sample of {SAMPLE_SIZE:,} random boxes "
-            f"(seed 0, region {SAMPLE_REGION}, sizes < 100)",
-            file=sys.stderr,
-        )
-        return _sample(), "xyxy", "sample"
-    boxes, named_fmt = read_boxes(args.file)
-    return boxes, args.fmt or named_fmt or "xyxy", args.file
+    boxes: np.ndarray
+    fmt: str
+    source: str
+    extra: dict[str, np.ndarray]
 
 
-def _pairs(args: argparse.Namespace) -> str:
+class Progress:
+    """Stage-by-stage progress on stderr: a tqdm bar when stderr is a terminal, else silent."""
+
+    def __init__(self, stages: int, quiet: bool, command: str) -> None:
+        self.bar = None
+        if not quiet and sys.stderr.isatty():
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                return
+            self.bar = tqdm(total=stages, desc=command, file=sys.stderr, leave=False, unit="step")
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        if self.bar is not None:
+            self.bar.set_postfix_str(name)
+        yield
+        if self.bar is not None:
+            self.bar.update()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+# ---------------------------------------------------------------- input
+
+
+def _sample(args: argparse.Namespace, second: bool = False) -> Boxes:
+    """The built-in sample: 100,000 seeded boxes (and, as a second set, a jittered copy)."""
+    from boxgeom.datasets import random_boxes, random_rotated_boxes
+
+    rng = np.random.default_rng(1)
+    if getattr(args, "rotated", False):
+        boxes = random_rotated_boxes(SAMPLE_SIZE, SAMPLE_REGION, 100, seed=0)
+        jitter = np.hstack([rng.normal(0, 5, (SAMPLE_SIZE, 2)), np.zeros((SAMPLE_SIZE, 2)), rng.normal(0, 5, (SAMPLE_SIZE, 1))])
+        kind = "rotated boxes (cx, cy, w, h, angle in degrees)"
+    else:
+        boxes = random_boxes(SAMPLE_SIZE, SAMPLE_REGION, 100, seed=0)
+        shift = rng.integers(-8, 9, (SAMPLE_SIZE, 2))
+        jitter = np.hstack([shift, shift])
+        kind = "boxes"
+    if second:
+        boxes = boxes + jitter
+    else:
+        _say(args, f"no input file; using the built-in sample of {SAMPLE_SIZE:,} random {kind} "
+             f"(seed 0, region {SAMPLE_REGION}, sizes < 100){'; second set: the same boxes jittered' if _two_sets(args) else ''}")
+    extra = {"score": np.random.default_rng(2).random(SAMPLE_SIZE)}
+    return Boxes(boxes, "xyxy", "sample" if not second else "sample (jittered)", extra)
+
+
+def _two_sets(args: argparse.Namespace) -> bool:
+    return args.command in ("match", "set-iou")
+
+
+def _load(args: argparse.Namespace, path: str | None, extras: tuple[str, ...] = (), second: bool = False) -> Boxes:
+    """Read and validate boxes from ``path`` (or the sample), naming the file in every error."""
+    if path is None:
+        return _sample(args, second)
+    rotated = getattr(args, "rotated", False)
+    table = read_table(path)
+    boxes, named_fmt, extra = box_columns(table, rotated, extras)
+    fmt = "xyxy" if rotated else args.fmt or named_fmt or "xyxy"
+    try:
+        boxes = as_rotated(boxes, path) if rotated else as_boxes(boxes, path, fmt)
+        if "score" in extra:
+            extra["score"] = as_scores(extra["score"], len(boxes), f"{path} (score column)", path)
+    except (ValueError, TypeError) as error:
+        raise InputFileError(str(error)) from None
+    return Boxes(boxes, "xyxy", path, extra)
+
+
+def _say(args: argparse.Namespace, message: str) -> None:
+    if not args.quiet:
+        print(f"boxgeom: {message}", file=sys.stderr)
+
+
+def _write(args: argparse.Namespace, columns: dict[str, np.ndarray], array: np.ndarray | None = None) -> str:
+    if not args.output:
+        return ""
+    write_table(args.output, columns, array)
+    return f", written to {args.output}"
+
+
+# ---------------------------------------------------------------- plots
+
+
+def _window(boxes: np.ndarray, rotated: bool) -> tuple[float, float, float, float] | None:
+    """A square at the lower-left of the data holding about PLOT_BOXES boxes (None: show all)."""
+    if len(boxes) <= PLOT_BOXES:
+        return None
+    if rotated:
+        low, high = boxes[:, :2].min(axis=0), boxes[:, :2].max(axis=0)
+    else:
+        low, high = boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)
+    extent = high - low
+    side = float(np.sqrt(max(extent[0] * extent[1], 1.0) * PLOT_BOXES / len(boxes)))
+    return float(low[0]), float(low[1]), float(low[0]) + side, float(low[1]) + side
+
+
+def _plot(args: argparse.Namespace, draw: str, *data: Any, boxes: np.ndarray, **options: Any) -> str:
+    """Draw with ``boxgeom.plot.<draw>`` into ``args.plot``; returns the summary suffix."""
+    if not args.plot:
+        return ""
+    from boxgeom import plot
+
+    if Path(args.plot).suffix.lower() not in (".png", ".svg", ".pdf"):
+        raise InputFileError(f"{args.plot}: expected a picture ending in .png, .svg or .pdf")
+    window = _window(boxes, boxes.shape[1] == 5)
+    if window is not None:
+        options["window"] = window
+        _say(args, f"plot: showing the window x {window[0]:g}..{window[2]:g}, y {window[1]:g}..{window[3]:g}")
+    axes = getattr(plot, draw)(*data, **options)
+    plot.save_figure(axes, args.plot)
+    return f", picture in {args.plot}"
+
+
+# ---------------------------------------------------------------- subcommands
+
+
+def _angle(args: argparse.Namespace) -> dict[str, str]:
+    return {"angle_unit": args.angle_unit}
+
+
+def _pairs(args: argparse.Namespace, progress: Progress) -> str:
     from boxgeom.pairs import find_pairs
+    from boxgeom.rotated import rotated_iou_pairs
 
     if args.dask:
         from boxgeom.dask import run_pairs_cli
@@ -49,42 +171,303 @@ def _pairs(args: argparse.Namespace) -> str:
         if args.file is None:
             raise InputFileError("--dask: expected a parquet file, directory or glob of boxes")
         return run_pairs_cli(args.file, args.output, args.scheduler, args.touching, args.fmt)
-    boxes, fmt, source = _load(args)
+    with progress.stage("reading"):
+        data = _load(args, args.file)
     start = time.perf_counter()
-    try:
-        pairs = find_pairs(boxes, fmt=fmt, touching=args.touching, n_threads=args.threads)
-    except (ValueError, TypeError) as error:
-        raise InputFileError(f"{source}: {error}") from None
+    with progress.stage("finding pairs"):
+        if args.rotated:
+            pairs, _ = rotated_iou_pairs(data.boxes, n_threads=args.threads, **_angle(args))
+        else:
+            pairs = find_pairs(data.boxes, touching=args.touching, n_threads=args.threads)
     seconds = time.perf_counter() - start
-    if args.output:
-        write_array(args.output, pairs.T.copy() if args.output.endswith(".csv") else pairs, ["i", "j"])
-    written = f", written to {args.output}" if args.output else ""
-    return f"pairs: {len(boxes):,} boxes, {pairs.shape[1]:,} overlapping pairs in {seconds:.3f} s{written}"
+    with progress.stage("writing"):
+        written = _write(args, {"i": pairs[0], "j": pairs[1]}, pairs)
+        drawn = _plot(args, "plot_pairs", data.boxes, pairs, boxes=data.boxes)
+    kind = "rotated boxes" if args.rotated else "boxes"
+    return f"pairs: {len(data.boxes):,} {kind}, {pairs.shape[1]:,} overlapping pairs in {seconds:.3f} s{written}{drawn}"
+
+
+def _iou(args: argparse.Namespace, progress: Progress) -> str:
+    from boxgeom.iou import box_iou, box_iou_pairs
+    from boxgeom.pairs import find_pairs, find_pairs_between
+    from boxgeom.rotated import rotated_iou, rotated_iou_pairs
+
+    with progress.stage("reading"):
+        first = _load(args, args.file)
+        second = _load(args, args.file2) if args.file2 else first
+    n, m = len(first.boxes), len(second.boxes)
+    dense = args.dense or (not args.sparse and n * m <= DENSE_IOU_CELLS)
+    start = time.perf_counter()
+    with progress.stage("computing IoU"):
+        if dense:
+            iou = (rotated_iou(first.boxes, second.boxes, n_threads=args.threads, **_angle(args)) if args.rotated
+                   else box_iou(first.boxes, second.boxes, n_threads=args.threads))
+        elif args.rotated:
+            pairs, iou = rotated_iou_pairs(first.boxes, None if args.file2 is None else second.boxes,
+                                           n_threads=args.threads, **_angle(args))
+        else:
+            pairs = (find_pairs(first.boxes, n_threads=args.threads) if args.file2 is None
+                     else find_pairs_between(first.boxes, second.boxes, n_threads=args.threads))
+            iou = box_iou_pairs(first.boxes, second.boxes, pairs, n_threads=args.threads)
+    seconds = time.perf_counter() - start
+    with progress.stage("writing"):
+        if dense:
+            written = _write(args, {f"b{j}": iou[:, j] for j in range(m)}, iou)
+            what = f"dense {n:,} x {m:,} matrix, {int(np.count_nonzero(iou)):,} nonzero"
+        else:
+            written = _write(args, {"i": pairs[0], "j": pairs[1], "iou": iou})
+            what = f"sparse, {len(iou):,} overlapping pairs" + (" (i < j)" if args.file2 is None else "")
+    return f"iou: {n:,} x {m:,} boxes, {what} in {seconds:.3f} s{written}"
+
+
+def _nms(args: argparse.Namespace, progress: Progress) -> str:
+    from boxgeom.detection import batched_nms, nms
+    from boxgeom.rotated import rotated_nms
+
+    with progress.stage("reading"):
+        data = _load(args, args.file, ("score", "label?"))
+    scores, labels = data.extra["score"], data.extra.get("label")
+    start = time.perf_counter()
+    with progress.stage("suppressing"):
+        if args.rotated:
+            if labels is not None or args.overlap_threshold is not None:
+                raise InputFileError("nms --rotated: labels and --overlap-threshold are not supported for rotated boxes")
+            keep = rotated_nms(data.boxes, scores, args.iou_threshold, n_threads=args.threads, **_angle(args))
+        elif labels is not None:
+            keep = batched_nms(data.boxes, scores, labels.astype(np.int64), args.iou_threshold,
+                               overlap_threshold=args.overlap_threshold, n_threads=args.threads)
+        else:
+            keep = nms(data.boxes, scores, args.iou_threshold, overlap_threshold=args.overlap_threshold,
+                       n_threads=args.threads)
+    seconds = time.perf_counter() - start
+    with progress.stage("writing"):
+        written = _write(args, {"index": keep}, keep)
+        drawn = _plot(args, "plot_nms", data.boxes, scores, keep, boxes=data.boxes)
+    per_class = f" in {len(np.unique(labels)):,} classes" if labels is not None else ""
+    return (f"nms: {len(data.boxes):,} boxes{per_class}, kept {len(keep):,} (iou > {args.iou_threshold:g} suppresses) "
+            f"in {seconds:.3f} s{written}{drawn}")
+
+
+def _match(args: argparse.Namespace, progress: Progress) -> str:
+    from boxgeom.detection import match_greedy, match_optimal
+    from boxgeom.iou import box_iou_pairs
+
+    _need_both(args)
+    with progress.stage("reading"):
+        first = _load(args, args.file)
+        second = _load(args, args.file2, second=True)
+    start = time.perf_counter()
+    with progress.stage("matching"):
+        match = match_optimal if args.optimal else match_greedy
+        matches, left1, left2 = match(first.boxes, second.boxes, args.iou_threshold, n_threads=args.threads)
+    seconds = time.perf_counter() - start
+    iou = box_iou_pairs(first.boxes, second.boxes, matches)
+    with progress.stage("writing"):
+        written = _write(args, {"i": matches[0], "j": matches[1], "iou": iou})
+        drawn = _plot(args, "plot_matches", first.boxes, second.boxes, matches, boxes=first.boxes)
+    kind = "optimal" if args.optimal else "greedy"
+    return (f"match: {len(first.boxes):,} x {len(second.boxes):,} boxes, {matches.shape[1]:,} {kind} matches "
+            f"(total IoU {iou.sum():.2f}), {len(left1):,} + {len(left2):,} unmatched in {seconds:.3f} s{written}{drawn}")
+
+
+def _cover(args: argparse.Namespace, progress: Progress) -> str:
+    from boxgeom.detection import tile_cover
+
+    width = args.tile_size[0]
+    height = args.tile_size[1] if len(args.tile_size) > 1 else width
+    with progress.stage("reading"):
+        data = _load(args, args.file)
+    start = time.perf_counter()
+    with progress.stage("covering"):
+        try:
+            tiles, indptr, indices = tile_cover(data.boxes, width, height)
+        except ValueError as error:
+            raise InputFileError(f"{data.source}: {error}") from None
+    seconds = time.perf_counter() - start
+    tile_of = np.repeat(np.arange(len(tiles)), np.diff(indptr))
+    with progress.stage("writing"):
+        columns = {"box": indices, "tile": tile_of, "tile_x": tiles[tile_of, 0], "tile_y": tiles[tile_of, 1]}
+        written = _write(args, columns)
+        drawn = _plot(args, "plot_tile_cover", data.boxes, tiles, width, height, indptr, indices,
+                      boxes=data.boxes)
+    return f"cover: {len(data.boxes):,} boxes in {len(tiles):,} tiles of {width:g} x {height:g} in {seconds:.3f} s{written}{drawn}"
+
+
+def _union(args: argparse.Namespace, progress: Progress) -> str:
+    from boxgeom.setarea import set_areas, union_area
+
+    with progress.stage("reading"):
+        red = _load(args, args.file)
+        blue = _load(args, args.file2) if args.file2 else None
+    start = time.perf_counter()
+    with progress.stage("sweeping"):
+        if blue is None:
+            quantities = {"union": union_area(red.boxes)}
+        else:
+            areas = set_areas(red.boxes, blue.boxes)
+            quantities = {name: getattr(areas, name) for name in ("red", "blue", "intersection", "union")}
+    seconds = time.perf_counter() - start
+    return _areas_summary(args, progress, "union", red, blue, quantities, seconds)
+
+
+def _set_iou(args: argparse.Namespace, progress: Progress) -> str:
+    from boxgeom.setarea import set_areas
+
+    _need_both(args)
+    with progress.stage("reading"):
+        red = _load(args, args.file)
+        blue = _load(args, args.file2, second=True)
+    start = time.perf_counter()
+    with progress.stage("sweeping"):
+        areas = set_areas(red.boxes, blue.boxes)
+    seconds = time.perf_counter() - start
+    quantities = {name: getattr(areas, name) for name in ("red", "blue", "intersection", "union")}
+    quantities["iou"] = areas.intersection / areas.union if areas.union > 0 else 0.0
+    return _areas_summary(args, progress, "set-iou", red, blue, quantities, seconds)
+
+
+def _areas_summary(args, progress, command, red, blue, quantities, seconds) -> str:
+    with progress.stage("writing"):
+        written = _write(args, {name: np.array([value]) for name, value in quantities.items()},
+                         np.array(list(quantities.values())))
+        drawn = ""
+        if blue is not None:
+            drawn = _plot(args, "plot_set_areas", red.boxes, blue.boxes, boxes=red.boxes)
+    sets = f"{len(red.boxes):,}" + ("" if blue is None else f" + {len(blue.boxes):,}")
+    values = ", ".join(f"{name} {value:.6g}" for name, value in quantities.items())
+    return f"{command}: {sets} boxes, {values} in {seconds:.3f} s{written}{drawn}"
+
+
+def _convert(args: argparse.Namespace, progress: Progress) -> str:
+    from boxgeom.formats import box_convert
+    from boxgeom.rotated import rotated_corners
+
+    if not args.output:
+        raise InputFileError("convert: expected an output file (-o OUT.npy|.csv|.parquet)")
+    with progress.stage("reading"):
+        data = _load(args, args.file)
+    start = time.perf_counter()
+    if args.rotated:
+        if args.to != "corners":
+            raise InputFileError("convert --rotated: the only target is --to corners (x0, y0, ..., x3, y3)")
+        corners = rotated_corners(data.boxes, **_angle(args)).reshape(len(data.boxes), 8)
+        names = [f"{axis}{k}" for k in range(4) for axis in "xy"]
+        converted = corners
+    else:
+        if args.to == "corners":
+            raise InputFileError("convert: --to corners needs --rotated boxes; axis-aligned targets: xyxy, xywh, cxcywh")
+        converted = box_convert(data.boxes, "xyxy", args.to)
+        names = list(BOX_COLUMNS[args.to])
+    seconds = time.perf_counter() - start
+    with progress.stage("writing"):
+        written = _write(args, {name: converted[:, k] for k, name in enumerate(names)}, converted)
+    return f"convert: {len(data.boxes):,} boxes to {args.to} in {seconds:.3f} s{written}"
+
+
+def _bench(args: argparse.Namespace, progress: Progress) -> str:
+    run = _bench_runner()
+    start = time.perf_counter()
+    run.main([*(["--quick"] if args.quick else []), *(["--list"] if args.list else []), *args.names], prog="boxgeom bench")
+    return f"bench: done in {time.perf_counter() - start:.1f} s"
+
+
+def _bench_runner() -> Any:
+    """``bench/run.py``: installed as ``boxgeom.bench``, or beside the package in a source checkout."""
+    try:
+        from boxgeom.bench import run
+    except ImportError:
+        checkout = Path(__file__).resolve().parents[1]
+        if not (checkout / "bench" / "run.py").is_file():
+            raise InputFileError("bench: the benchmark suite (bench/) is not installed with this copy of boxgeom") from None
+        sys.path.insert(0, str(checkout))
+        from bench import run
+    return run
+
+
+def _need_both(args: argparse.Namespace) -> None:
+    if (args.file is None) != (args.file2 is None):
+        raise InputFileError(f"{args.command}: expected two files (FILE1 FILE2), or none for the built-in sample")
+
+
+# ---------------------------------------------------------------- parser
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="boxgeom", description="Fast, exact geometry for boxes.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    pairs = commands.add_parser("pairs", help="find every pair of overlapping boxes")
-    pairs.add_argument("file", nargs="?", help=".npy or .csv of boxes (default: a built-in sample)")
-    pairs.add_argument("--fmt", choices=FORMATS, help="box format (default: from the CSV header, else xyxy)")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    files = "a .npy, .csv or .parquet file of boxes (default: a built-in sample)"
+
+    def command(name: str, run: Callable, help: str, n_files: int = 1, rotated: bool = True, plot: bool = True):
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.add_argument("file", nargs="?", help=files)
+        if n_files == 2:
+            sub.add_argument("file2", nargs="?", help="the second set of boxes (same formats)")
+        sub.add_argument("--fmt", choices=FORMATS, help="box format (default: from the column names, else xyxy)")
+        if rotated:
+            sub.add_argument("--rotated", action="store_true", help="rotated boxes (cx, cy, w, h, angle)")
+            sub.add_argument("--angle-unit", choices=("deg", "rad"), default="deg", help="unit of the angle column")
+        sub.add_argument("-o", "--output", help="write the result (.npy, .csv or .parquet, by extension)")
+        if plot:
+            sub.add_argument("--plot", metavar="PICTURE", help="draw the result into a .png, .svg or .pdf")
+        sub.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: all cores)")
+        sub.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes on stderr")
+        sub.set_defaults(run=run, rotated=False, angle_unit="deg", plot=None)
+        return sub
+
+    pairs = command("pairs", _pairs, "find every pair of overlapping boxes")
     pairs.add_argument("--touching", action="store_true", help="also pair boxes that only share an edge or corner")
-    pairs.add_argument("-o", "--output", help="write the pairs to this .npy ((2, k) array) or .csv (i,j rows)")
-    pairs.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: all)")
     pairs.add_argument("--dask", action="store_true", help="run on Dask (FILE: parquet file, directory or glob)")
     pairs.add_argument("--scheduler", help="with --dask: address of a distributed scheduler (default: local)")
-    pairs.set_defaults(run=_pairs)
+
+    iou = command("iou", _iou, "IoU: a dense matrix for small inputs, overlapping pairs with their IoU otherwise",
+                  n_files=2, plot=False)
+    choice = iou.add_mutually_exclusive_group()
+    choice.add_argument("--dense", action="store_true", help="always write the dense (n, m) matrix")
+    choice.add_argument("--sparse", action="store_true", help="always write (i, j, iou) of the overlapping pairs")
+
+    nms = command("nms", _nms, "non-maximum suppression (columns: box, score, optional label for per-class NMS)")
+    nms.add_argument("--iou-threshold", type=float, default=0.5, help="suppress when IoU > this (default 0.5)")
+    nms.add_argument("--overlap-threshold", type=float, default=None,
+                     help="also suppress when intersection / area of the lower-scoring box > this")
+
+    match = command("match", _match, "one-to-one matching of two sets by IoU", n_files=2, rotated=False)
+    match.add_argument("--iou-threshold", type=float, default=0.5, help="match when IoU >= this (default 0.5)")
+    match.add_argument("--optimal", action="store_true", help="maximum total IoU instead of greedy")
+
+    cover = command("cover", _cover, "fixed-size tiles that each hold their boxes entirely", rotated=False)
+    cover.add_argument("--tile-size", type=float, nargs="+", default=[500.0], metavar=("W", "H"),
+                       help="tile width and height (default 500; one value: square)")
+
+    command("union", _union, "area of the union of the boxes (two files: the set areas)", n_files=2, rotated=False)
+    command("set-iou", _set_iou, "area IoU of two sets of boxes: |∪A ∩ ∪B| / |∪A ∪ ∪B|", n_files=2, rotated=False)
+
+    convert = command("convert", _convert, "convert box formats (and file formats)", plot=False)
+    convert.add_argument("--to", required=True, choices=(*FORMATS, "corners"), help="target box format")
+
+    bench = commands.add_parser("bench", help="compare boxgeom with the installed peers (prints ratio tables)")
+    bench.add_argument("--quick", action="store_true", help="skip the largest configurations")
+    bench.add_argument("--list", action="store_true", help="list the benchmarks and exit")
+    bench.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
+    bench.set_defaults(run=_bench, quiet=True, command="bench")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code (0 success, 2 user error)."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    run: Callable[[argparse.Namespace], str] = args.run
+    args = _parser().parse_args(argv)
+    if getattr(args, "threads", None) is not None and args.threads == 0:
+        print("boxgeom: error: --threads: expected a non-zero thread count, got 0", file=sys.stderr)
+        return 2
+    run: Callable[[argparse.Namespace, Progress], str] = args.run
+    progress = Progress(4, args.quiet, args.command)
     try:
-        print(run(args))
+        print(run(args, progress))
     except InputFileError as error:
         print(f"boxgeom: error: {error}", file=sys.stderr)
         return 2
+    except (ValueError, TypeError) as error:  # bad options (thresholds, tile sizes) reported by the library
+        print(f"boxgeom: error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        progress.close()
     return 0

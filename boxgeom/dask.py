@@ -304,7 +304,7 @@ def run_pairs_cli(
     """
     import dask.dataframe as dd
 
-    from boxgeom._io import NAMED_COLUMNS, InputFileError
+    from boxgeom._io import BOX_COLUMNS, InputFileError
 
     start = time.perf_counter()
     client = None
@@ -316,7 +316,7 @@ def run_pairs_cli(
         try:
             names = list(dd.read_parquet(path).columns)
             if fmt is None:
-                fmt = next((f for cols, f in NAMED_COLUMNS.items() if set(cols) <= set(names)), "xyxy")
+                fmt = next((f for f, cols in BOX_COLUMNS.items() if f != "rotated" and set(cols) <= set(names)), "xyxy")
             pairs = find_pairs(path, fmt=fmt, touching=touching)
             count = _run_with_progress(pairs, output, client)
         except (ValueError, TypeError, OSError) as error:

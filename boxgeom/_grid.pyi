@@ -78,6 +78,7 @@ def sort_pairs(
     n_rows: int,
     n_threads: int,
     mirror: bool = ...,
+    diagonal: npt.NDArray[np.uint8] | None = ...,  # const uint8_t[::1]
 ) -> npt.NDArray[np.intp]: ...
 def box_extent(boxes: npt.NDArray[np.generic]) -> tuple[float, float, float, float]: ...
 def brute_pairs(

@@ -692,13 +692,23 @@ def strip_join(const coord_t[:, ::1] boxes1, dict bins1, const coord_t[:, ::1] c
     return chunks
 
 
-def sort_pairs(PairChunks chunks, const uint64_t[::1] extra, intp_t n_rows, int n_threads, bint mirror=False):
+def sort_pairs(PairChunks chunks, const uint64_t[::1] extra, intp_t n_rows, int n_threads, bint mirror=False,
+               const uint8_t[::1] diagonal=None):
     """Return the packed pairs of ``chunks`` and ``extra`` as a lexicographically sorted (2, k) intp array.
 
-    With ``mirror`` every pair of ``chunks`` also comes out swapped (not those of ``extra``).
+    With ``mirror`` every pair of ``chunks`` also comes out swapped (not those of ``extra``);
+    with ``diagonal`` (one flag per row) the pairs (r, r) of the flagged rows are added.
     """
     cdef intp_t inputs = chunks.total() + extra.shape[0]
-    cdef intp_t k = inputs + (inputs - extra.shape[0] if mirror else 0)
+    cdef intp_t n_diagonal = 0, r
+    cdef const uint8_t* own = NULL
+    if diagonal is not None:
+        if diagonal.shape[0] != n_rows:
+            raise ValueError(f"diagonal: expected {n_rows} flags, got {diagonal.shape[0]}")
+        own = &diagonal[0] if n_rows else NULL
+        for r in range(diagonal.shape[0]):
+            n_diagonal += diagonal[r] != 0
+    cdef intp_t k = inputs + (inputs - extra.shape[0] if mirror else 0) + n_diagonal
     cdef intp_t mirrored = chunks.count if mirror else 0
     out = np.empty((2, k), dtype=np.intp)
     if k == 0:
@@ -708,6 +718,11 @@ def sort_pairs(PairChunks chunks, const uint64_t[::1] extra, intp_t n_rows, int 
         shift += 1
     nb = ((n_rows - 1) >> shift) + 1
     offsets_array = np.zeros((T, nb), dtype=np.intp)
+    diagonal_counts_array = np.zeros(nb, dtype=np.intp)
+    cdef intp_t[::1] diagonal_counts = diagonal_counts_array
+    if own != NULL:
+        for r in range(diagonal.shape[0]):
+            diagonal_counts[r >> shift] += own[r] != 0
     bucket_start_array = np.zeros(nb + 1, dtype=np.intp)
     local_array = np.empty((T, ((<intp_t> 1) << shift) + 1), dtype=np.intp)
     cdef intp_t[:, ::1] offsets = offsets_array
@@ -740,6 +755,7 @@ def sort_pairs(PairChunks chunks, const uint64_t[::1] extra, intp_t n_rows, int 
                 c = offsets[t, b]
                 offsets[t, b] = running
                 running += c
+            running += diagonal_counts[b]  # the bucket's last slots, filled by _sort_bucket
             if running - bucket_start[b] > largest:
                 largest = running - bucket_start[b]
         bucket_start[nb] = running
@@ -749,8 +765,8 @@ def sort_pairs(PairChunks chunks, const uint64_t[::1] extra, intp_t n_rows, int 
                 _scatter_range(seg, seglen, nseg, mirrored, inputs * t // T, inputs * (t + 1) // T, shift,
                                &offsets[t, 0], staged)
             for b in prange(nb, schedule="dynamic", num_threads=T):
-                _sort_bucket(staged, bucket_start[b], bucket_start[b + 1], shift, b << shift,
-                             &local[threadid(), 0], copies + threadid() * largest, &result[0, 0], &result[1, 0])
+                _sort_bucket(staged, bucket_start[b], bucket_start[b + 1] - diagonal_counts[b], shift, b << shift,
+                             own, n_rows, &local[threadid(), 0], copies + threadid() * largest, &result[0, 0], &result[1, 0])
     free(seg)
     free(seglen)
     if copies == NULL:
@@ -851,23 +867,26 @@ cdef void sort_row(intp_t* v, intp_t n) noexcept nogil:
 
 
 cdef void _sort_bucket(const uint64_t* staged, intp_t lo, intp_t hi, intp_t shift, intp_t row_base,
-                       intp_t* count, uint64_t* src, intp_t* out0, intp_t* out1) noexcept nogil:
+                       const uint8_t* own, intp_t n_rows, intp_t* count, uint64_t* src, intp_t* out0, intp_t* out1) noexcept nogil:
     """Counting-sort staged[lo:hi] by row0 (rows row_base + [0, 2**shift)) into out, then sort runs by row1.
 
-    ``staged`` aliases ``out0``: the bucket is first copied to ``src`` (hi - lo slots).
+    ``staged`` aliases ``out0``: the bucket is first copied to ``src`` (hi - lo slots). Rows
+    flagged in ``own`` (if not NULL) also get their pair (r, r), in slots after ``hi``.
     """
     cdef intp_t rows = (<intp_t> 1) << shift, i, r, total = lo, c, j, run
     cdef uint64_t v
     cdef uint64_t mask = <uint64_t> (rows - 1)
     cdef intp_t value
-    if hi == lo:
-        return
     memcpy(src, staged + lo, (hi - lo) * sizeof(uint64_t))
     src -= lo
     memset(count, 0, (rows + 1) * sizeof(intp_t))
     for i in range(lo, hi):
         count[(src[i] >> 32) & mask] += 1
     for r in range(rows):
+        if own != NULL and row_base + r < n_rows and own[row_base + r] != 0:
+            out0[total] = row_base + r  # first in its run, which is sorted below
+            out1[total] = row_base + r
+            total += 1
         c = count[r]
         count[r] = total
         total += c

@@ -176,17 +176,20 @@ def _strip_join(query: np.ndarray, index: np.ndarray, self_join: bool, touching:
     giants1, giants2 = bins1["giants"], bins2["giants"]
     del bins1, bins2
     extra = _giant_pairs(query, giants1, index, giants2, self_join or mirror, touching, threads)
+    diagonal = None
     if mirror:
-        extra = np.concatenate([extra, (extra << np.uint64(32)) | (extra >> np.uint64(32)), _diagonal(query, touching)])
-    return _grid.sort_pairs(chunks, extra, n_query, threads, mirror)
+        extra = np.concatenate([extra, (extra << np.uint64(32)) | (extra >> np.uint64(32))])
+        diagonal = _diagonal(query, touching)
+    return _grid.sort_pairs(chunks, extra, n_query, threads, mirror, diagonal)
 
 
 def _diagonal(boxes: np.ndarray, touching: bool) -> np.ndarray:
-    """Packed self-pairs (i, i): every box when touching, boxes of positive area otherwise."""
-    own = np.arange(len(boxes), dtype=np.uint64)
-    if not touching:
-        own = own[(boxes[:, 0] < boxes[:, 2]) & (boxes[:, 1] < boxes[:, 3])]
-    return (own << np.uint64(32)) | own
+    """Which boxes pair with themselves, as uint8 flags: all when touching, else those of positive area."""
+    if touching:
+        return np.ones(len(boxes), dtype=np.uint8)
+    positive = np.less(boxes[:, 0], boxes[:, 2])
+    positive &= boxes[:, 1] < boxes[:, 3]
+    return positive.view(np.uint8)
 
 
 _NO_EXTRA = np.empty(0, dtype=np.uint64)

@@ -12,7 +12,7 @@ import math
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _cover, _csr, _nms, _suppress
+from boxgeom import _assign, _cover, _csr, _nms, _suppress
 from boxgeom._threads import effective_n_threads
 from boxgeom._validate import (
     as_box_pair,
@@ -224,8 +224,6 @@ def match_optimal(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """One-to-one matching of maximum total IoU over the candidates of :func:`match_greedy`.
 
-    Needs scipy.
-
     Parameters
     ----------
     boxes1, boxes2, iou_threshold, fmt, n_threads
@@ -236,18 +234,13 @@ def match_optimal(
     matches, unmatched1, unmatched2
         As in :func:`match_greedy`; matches by decreasing IoU (ties: ``(i, j)`` ascending).
 
-    Raises
-    ------
-    ImportError
-        scipy is not installed.
-
     Notes
     -----
-    Each connected component of the candidate graph is solved on its own: a dense
-    assignment (``scipy.optimize.linear_sum_assignment``) when it is small, else the
-    sparse reduction to a full matching (``min_weight_full_bipartite_matching``),
-    whose memory is linear in the candidates however densely the boxes chain, but
-    which is slower.
+    Shortest augmenting paths on the sparse candidate graph (Jonker-Volgenant with
+    Dijkstra, each box of ``boxes1`` free to stay unmatched): memory linear in the
+    candidates, and each augmentation explores only the nearby boxes, however large
+    the connected components. When several matchings reach the same total, the one
+    found by augmenting the rows of ``boxes1`` in index order is returned.
 
     Examples
     --------
@@ -257,77 +250,17 @@ def match_optimal(
     array([[1, 0],
            [0, 1]])
     """
-    try:
-        from scipy.optimize import linear_sum_assignment  # type: ignore[import-untyped]
-        from scipy.sparse import coo_array  # type: ignore[import-untyped]
-        from scipy.sparse.csgraph import connected_components  # type: ignore[import-untyped]
-    except ImportError as error:  # pragma: no cover - depends on the environment
-        raise ImportError("match_optimal needs scipy: pip install scipy (or boxgeom[scipy])") from error
     first, second = as_box_pair(boxes1, boxes2, fmt)
     threshold = check_threshold(iou_threshold, "iou_threshold")
     threads = effective_n_threads(n_threads)
     n1, n2 = len(first), len(second)
-    pairs, iou = _match_candidates(first, second, threshold, False, False, threads)
-    k = pairs.shape[1]
-    if k == 0:
-        return _match_result(pairs, n1, n2)
-    graph = coo_array((np.ones(k), (pairs[0], pairs[1] + n1)), shape=(n1 + n2, n1 + n2))
-    _, component = connected_components(graph, directed=False)
-    edge_component = component[pairs[0]]
-    edges_per = np.bincount(edge_component, minlength=component.max() + 1)
-    single = edges_per[edge_component] == 1
-    chosen = [np.flatnonzero(single)]
-    multi = np.flatnonzero(~single)
-    if len(multi):
-        multi = multi[np.argsort(edge_component[multi], kind="stable")]
-        bounds = np.flatnonzero(np.diff(edge_component[multi])) + 1
-        for group in np.split(multi, bounds):
-            rows, row_of = np.unique(pairs[0, group], return_inverse=True)
-            cols, col_of = np.unique(pairs[1, group], return_inverse=True)
-            if len(rows) * len(cols) <= _DENSE_CELLS:
-                weight = np.zeros((len(rows), len(cols)))
-                weight[row_of, col_of] = iou[group]  # > 0; a zero cell means "not matched"
-                edge_of = np.full((len(rows), len(cols)), -1, dtype=np.intp)
-                edge_of[row_of, col_of] = group
-                r, c = linear_sum_assignment(weight, maximize=True)
-                picked = edge_of[r, c]
-                chosen.append(picked[picked >= 0])
-            else:
-                chosen.append(group[_sparse_assignment(row_of, col_of, iou[group], len(rows), len(cols))])
-    picked = np.concatenate(chosen)
+    pairs, iou = _match_candidates(first, second, threshold, False, False, threads)  # sorted by (i, j)
+    indptr = np.zeros(n1 + 1, dtype=np.intp)
+    np.cumsum(np.bincount(pairs[0], minlength=n1), out=indptr[1:])
+    edge_of_row = _assign.max_weight_matching(indptr, np.ascontiguousarray(pairs[1]), iou, n2)
+    picked = edge_of_row[edge_of_row >= 0]
     picked = picked[np.lexsort((pairs[1, picked], pairs[0, picked], -iou[picked]))]
     return _match_result(pairs[:, picked], n1, n2)
-
-
-# Components up to this many cells (32 MB of float64) use a dense assignment; larger
-# ones the sparse reduction, which needs O(edges) memory but is slower.
-_DENSE_CELLS = 4_000_000
-
-
-def _sparse_assignment(rows: np.ndarray, cols: np.ndarray, weight: np.ndarray, n1: int, n2: int) -> np.ndarray:
-    """Edges (indices into ``rows``/``cols``) of a maximum-weight matching, boxes may stay unmatched.
-
-    The textbook reduction to a full matching: rows are the n1 boxes, then one stand-in
-    per column box; columns are the n2 boxes, then one stand-in per row box. Edges:
-    each candidate (weight 1 + w), each box to its own stand-in ("unmatched", weight 1),
-    and stand-in j to stand-in i for each candidate (i, j) (weight 1). The +1 shift keeps
-    every edge explicit and does not change the optimum (a full matching has n1 + n2
-    edges). Memory O(n1 + n2 + edges).
-    """
-    from scipy.sparse import csr_array
-    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
-
-    k = len(rows)
-    own1, own2 = np.arange(n1), np.arange(n2)
-    graph_rows = np.concatenate([rows, own1, n1 + own2, n1 + cols])
-    graph_cols = np.concatenate([cols, n2 + own1, own2, n2 + rows])
-    weights = np.concatenate([1.0 + weight, np.ones(n1 + n2 + k)])
-    graph = csr_array((weights, (graph_rows, graph_cols)), shape=(n1 + n2, n1 + n2))
-    row_of, col_of = min_weight_full_bipartite_matching(graph, maximize=True)
-    real = (row_of < n1) & (col_of < n2)
-    keys = rows.astype(np.int64) * n2 + cols
-    order = np.argsort(keys, kind="stable")
-    return order[np.searchsorted(keys[order], row_of[real].astype(np.int64) * n2 + col_of[real])]
 
 
 def _match_candidates(first, second, threshold, peer_rule, j_first, threads):

@@ -197,8 +197,6 @@ def test_rotated_nms(tmp_path):
 
 @pytest.mark.parametrize("optimal", [False, True])
 def test_match(tmp_path, boxes, optimal):
-    if optimal:
-        pytest.importorskip("scipy")
     predicted = boxes + np.random.default_rng(8).integers(-6, 7, boxes.shape).clip(-6, 6) * [1, 1, 1, 1]
     predicted[:, 2:] = np.maximum(predicted[:, 2:], predicted[:, :2])
     args = ["--optimal"] if optimal else []

@@ -209,7 +209,6 @@ def test_match_greedy_threshold_inclusive_and_float(dtype):
 
 @given(lattice_boxes(max_n=6), lattice_boxes(max_n=6), st.sampled_from([0.0, 0.2]))
 def test_match_optimal_is_optimal(boxes1, boxes2, threshold):
-    pytest.importorskip("scipy")
     matches, left1, left2 = match_optimal(boxes1, boxes2, threshold)
     iou = iou_matrix(boxes1, boxes2)
     ok = overlap_matrix(boxes1, boxes2) & (iou >= threshold) if len(boxes1) and len(boxes2) else np.zeros((len(boxes1), len(boxes2)), bool)
@@ -222,14 +221,12 @@ def test_match_optimal_is_optimal(boxes1, boxes2, threshold):
 
 
 def test_match_optimal_beats_greedy_on_peer_example():
-    pytest.importorskip("scipy")
     a, b = [[0, 0, 10, 10], [3, 0, 13, 10]], [[1, 0, 11, 10], [-3, 0, 7, 10]]
     assert match_greedy(a, b, 0.1)[0].tolist() == [[0, 1], [0, 1]]
     assert match_optimal(a, b, 0.1)[0].tolist() == [[1, 0], [0, 1]]
 
 
 def test_match_optimal_many_components():
-    pytest.importorskip("scipy")
     x = random_boxes(600, 600, 60, seed=8)
     y = random_boxes(600, 600, 60, seed=9)
     matches, _, _ = match_optimal(x, y, 0.1)
@@ -293,17 +290,18 @@ def test_tile_cover_bad_input(width, height, match):
         tile_cover([[0, 0, 1, 1], [0, 0, 4, 4], [0, 0, 9, 9]], width, height)
 
 
-def test_match_optimal_sparse_solver_agrees_with_dense(monkeypatch):
-    # Force every component through the sparse reduction; same optimum as the dense solver.
-    pytest.importorskip("scipy")
-    from boxgeom import detection
-
-    first = random_boxes(400, 300, 60, seed=3)
-    second = random_boxes(400, 300, 60, seed=4)
-    dense = detection.match_optimal(first, second, 0.1)
-    monkeypatch.setattr(detection, "_DENSE_CELLS", 0)
-    sparse = detection.match_optimal(first, second, 0.1)
+@pytest.mark.parametrize("threshold", [0.0, 0.1, 0.5])
+def test_match_optimal_on_one_giant_component_equals_the_dense_optimum(threshold):
+    # dense boxes chain into one connected component; scipy's dense solver is the oracle
+    linear_sum_assignment = pytest.importorskip("scipy.optimize").linear_sum_assignment
+    first = random_boxes(500, 300, 60, seed=3)
+    second = random_boxes(450, 300, 60, seed=4)
+    matches, left1, left2 = match_optimal(first, second, threshold)
     iou = iou_matrix(first, second)
-    assert iou[dense[0][0], dense[0][1]].sum() == pytest.approx(iou[sparse[0][0], sparse[0][1]].sum(), rel=1e-12)
-    assert len(set(sparse[0][0])) == sparse[0].shape[1] and len(set(sparse[0][1])) == sparse[0].shape[1]
-    assert (iou[sparse[0][0], sparse[0][1]] >= 0.1).all()
+    weight = np.where(overlap_matrix(first, second) & (iou >= threshold), iou, 0.0)
+    rows, cols = linear_sum_assignment(weight, maximize=True)
+    assert weight[matches[0], matches[1]].min() > 0
+    assert weight[matches[0], matches[1]].sum() == pytest.approx(weight[rows, cols].sum(), rel=1e-12)
+    assert len(set(matches[0].tolist())) == matches.shape[1] == len(set(matches[1].tolist()))
+    assert sorted(left1.tolist() + matches[0].tolist()) == list(range(len(first)))
+    assert sorted(left2.tolist() + matches[1].tolist()) == list(range(len(second)))

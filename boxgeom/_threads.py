@@ -41,3 +41,19 @@ def effective_n_threads(n_threads: int | None = None) -> int:
 @functools.cache
 def _cpu_count() -> int:
     return os.cpu_count() or 1
+
+
+# Below this many elements of work a parallel region costs more than it saves (waking a
+# second thread takes tens of microseconds, milliseconds on a loaded machine).
+PARALLEL_WORK = 200_000
+
+
+def threads_for(work: int, threads: int, minimum: int = PARALLEL_WORK) -> int:
+    """Return ``threads``, or 1 when ``work`` is below ``minimum``.
+
+    Examples
+    --------
+    >>> threads_for(1_000, 8), threads_for(10**6, 8)
+    (1, 8)
+    """
+    return threads if work >= minimum else 1

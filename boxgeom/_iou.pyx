@@ -1,7 +1,7 @@
 """Axis-aligned intersection-over-union: dense (n, m) matrices and sparse pair lists.
 
 Widths are differences taken exactly (int64 for integer boxes, float64 otherwise),
-then products and ratios in float64. IoU is 0 where the union is 0 (torchvision).
+then products and ratios in float64. IoU is 0 where the union is 0 (where torchvision's formula gives NaN).
 """
 
 from cython.parallel cimport prange

@@ -27,7 +27,8 @@ def box_iou(boxes1: npt.ArrayLike, boxes2: npt.ArrayLike, *, fmt: str = "xyxy", 
     Returns
     -------
     ndarray of shape (n, m), float64
-        ``area(a & b) / area(a | b)``, 0 where the union is 0 (torchvision's rule).
+        ``area(a & b) / area(a | b)``; 0 where the union is 0 (where torchvision's
+        ``inter / union`` gives NaN).
         Touching boxes have IoU 0.
 
     See Also

@@ -24,7 +24,8 @@ from boxgeom._validate import FORMATS, as_boxes, as_rotated, as_scores
 SAMPLE_SIZE = 100_000
 SAMPLE_REGION = 12_650  # the peer benchmark's density (1M boxes in 40000 x 40000)
 PLOT_BOXES = 300  # a --plot of more boxes shows a window holding about this many
-DENSE_IOU_CELLS = 10_000_000  # `iou` writes a dense matrix up to this many entries
+DENSE_IOU_CELLS = 10_000_000
+PICTURE_SUFFIXES = (".png", ".svg", ".pdf")  # `iou` writes a dense matrix up to this many entries
 
 
 @dataclass
@@ -143,8 +144,6 @@ def _plot(args: argparse.Namespace, draw: str, *data: Any, boxes: np.ndarray, **
         return ""
     from boxgeom import plot
 
-    if Path(args.plot).suffix.lower() not in (".png", ".svg", ".pdf"):
-        raise InputFileError(f"{args.plot}: expected a picture ending in .png, .svg or .pdf")
     window = _window(boxes, boxes.shape[1] == 5)
     if window is not None:
         options["window"] = window
@@ -182,7 +181,7 @@ def _pairs(args: argparse.Namespace, progress: Progress) -> str:
     seconds = time.perf_counter() - start
     with progress.stage("writing"):
         written = _write(args, {"i": pairs[0], "j": pairs[1]}, pairs)
-        drawn = _plot(args, "plot_pairs", data.boxes, pairs, boxes=data.boxes)
+        drawn = _plot(args, "plot_pairs", data.boxes, pairs, boxes=data.boxes, **_angle(args))
     kind = "rotated boxes" if args.rotated else "boxes"
     return f"pairs: {len(data.boxes):,} {kind}, {pairs.shape[1]:,} overlapping pairs in {seconds:.3f} s{written}{drawn}"
 
@@ -242,7 +241,7 @@ def _nms(args: argparse.Namespace, progress: Progress) -> str:
     seconds = time.perf_counter() - start
     with progress.stage("writing"):
         written = _write(args, {"index": keep}, keep)
-        drawn = _plot(args, "plot_nms", data.boxes, scores, keep, boxes=data.boxes)
+        drawn = _plot(args, "plot_nms", data.boxes, scores, keep, boxes=data.boxes, **_angle(args))
     per_class = f" in {len(np.unique(labels)):,} classes" if labels is not None else ""
     return (f"nms: {len(data.boxes):,} boxes{per_class}, kept {len(keep):,} (iou > {args.iou_threshold:g} suppresses) "
             f"in {seconds:.3f} s{written}{drawn}")
@@ -294,11 +293,21 @@ def _cover(args: argparse.Namespace, progress: Progress) -> str:
 
 
 def _union(args: argparse.Namespace, progress: Progress) -> str:
+    return _set_command(args, progress, iou=False)
+
+
+def _set_iou(args: argparse.Namespace, progress: Progress) -> str:
+    _need_both(args)
+    return _set_command(args, progress, iou=True)
+
+
+def _set_command(args: argparse.Namespace, progress: Progress, iou: bool) -> str:
+    """``union`` (one set: its union area; two: the set areas) and ``set-iou`` (two sets)."""
     from boxgeom.setarea import set_areas, union_area
 
     with progress.stage("reading"):
         red = _load(args, args.file)
-        blue = _load(args, args.file2) if args.file2 else None
+        blue = _load(args, args.file2, second=args.file2 is None) if iou or args.file2 else None
     start = time.perf_counter()
     with progress.stage("sweeping"):
         if blue is None:
@@ -306,24 +315,10 @@ def _union(args: argparse.Namespace, progress: Progress) -> str:
         else:
             areas = set_areas(red.boxes, blue.boxes)
             quantities = {name: getattr(areas, name) for name in ("red", "blue", "intersection", "union")}
+            if iou:
+                quantities["iou"] = areas.intersection / areas.union if areas.union > 0 else 0.0
     seconds = time.perf_counter() - start
-    return _areas_summary(args, progress, "union", red, blue, quantities, seconds)
-
-
-def _set_iou(args: argparse.Namespace, progress: Progress) -> str:
-    from boxgeom.setarea import set_areas
-
-    _need_both(args)
-    with progress.stage("reading"):
-        red = _load(args, args.file)
-        blue = _load(args, args.file2, second=True)
-    start = time.perf_counter()
-    with progress.stage("sweeping"):
-        areas = set_areas(red.boxes, blue.boxes)
-    seconds = time.perf_counter() - start
-    quantities = {name: getattr(areas, name) for name in ("red", "blue", "intersection", "union")}
-    quantities["iou"] = areas.intersection / areas.union if areas.union > 0 else 0.0
-    return _areas_summary(args, progress, "set-iou", red, blue, quantities, seconds)
+    return _areas_summary(args, progress, args.command, red, blue, quantities, seconds)
 
 
 def _areas_summary(args, progress, command, red, blue, quantities, seconds) -> str:
@@ -457,6 +452,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if getattr(args, "threads", None) is not None and args.threads == 0:
         print("boxgeom: error: --threads: expected a non-zero thread count, got 0", file=sys.stderr)
+        return 2
+    if getattr(args, "plot", None) and Path(args.plot).suffix.lower() not in PICTURE_SUFFIXES:
+        print(f"boxgeom: error: {args.plot}: expected a picture ending in .png, .svg or .pdf", file=sys.stderr)
         return 2
     run: Callable[[argparse.Namespace, Progress], str] = args.run
     progress = Progress(4, args.quiet, args.command)

@@ -22,10 +22,20 @@ STROKE = {"red": "#c0392b", "blue": "#1f5fa8"}
 
 
 def _cover(boxes: np.ndarray, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-    """cover[i, j]: some box of ``boxes`` holds the cell [xs[i], xs[i+1]] x [ys[j], ys[j+1]]."""
-    in_x = (boxes[:, 0, None] <= xs[None, :-1]) & (xs[None, 1:] <= boxes[:, 2, None])
-    in_y = (boxes[:, 1, None] <= ys[None, :-1]) & (ys[None, 1:] <= boxes[:, 3, None])
-    return (in_x[:, :, None] & in_y[:, None, :]).any(axis=0)
+    """cover[i, j]: some box of ``boxes`` holds the cell [xs[i], xs[i+1]] x [ys[j], ys[j+1]].
+
+    ``xs`` and ``ys`` ascending. Box k holds the cells i0 <= i < i1, j0 <= j < j1 (first
+    grid line at or after its low edge, last at or before its high edge); the counts
+    come from a 2-D difference array: O(n log(cells) + cells) time, O(cells) memory.
+    """
+    i0, i1 = np.searchsorted(xs, boxes[:, 0], "left"), np.searchsorted(xs, boxes[:, 2], "right") - 1
+    j0, j1 = np.searchsorted(ys, boxes[:, 1], "left"), np.searchsorted(ys, boxes[:, 3], "right") - 1
+    some = (i0 < i1) & (j0 < j1)
+    i0, i1, j0, j1 = i0[some], i1[some], j0[some], j1[some]
+    count = np.zeros((len(xs), len(ys)), dtype=np.intp)
+    for rows, columns, step in ((i0, j0, 1), (i1, j0, -1), (i0, j1, -1), (i1, j1, 1)):
+        np.add.at(count, (rows, columns), step)
+    return (count.cumsum(axis=0).cumsum(axis=1) > 0)[:-1, :-1]
 
 
 def set_decomposition_svg(

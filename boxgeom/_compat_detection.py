@@ -15,18 +15,17 @@ import numbers
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _cover, _nms
-from boxgeom._threads import effective_n_threads
+from boxgeom import _cover, _index, _nms
 from boxgeom._validate import (
     InvalidBoxesError,
     as_compat_boxes,
+    as_float64_boxes,
     as_scores,
     check_size_int,
     common_dtype,
     compat_tile_error,
 )
-from boxgeom.detection import _lex_order, _match_candidates, _suppress_boxes
-from boxgeom.index import BoxIndex
+from boxgeom.detection import _kernel_threads
 
 __all__ = ["BoxIntersector", "efficient_coverage", "find_best_matches", "find_non_max_suppressed"]
 
@@ -78,7 +77,7 @@ def find_non_max_suppressed(
     values = as_scores(values, len(xyxy), boxes_name="boxes_array")
     iou_t = _threshold(iou_threshold, "iou_threshold")
     overlap_t = _threshold(overlap_threshold, "overlap_threshold")
-    keep = _suppress_boxes(xyxy, values, None, iou_t, overlap_t, True, True, effective_n_threads(None))
+    keep = _nms.greedy_nms(xyxy, values, None, iou_t, overlap_t, True, True, _kernel_threads(None, len(xyxy)))
     mask = np.zeros(len(xyxy), dtype=bool)
     mask[keep] = True
     return mask
@@ -111,22 +110,19 @@ def find_best_matches(
     >>> m.tolist(), r1.tolist(), r2.tolist()
     ([[0, 0], [1, 1]], [], [])
     """
-    first, second = common_dtype(as_compat_boxes(boxes_array_1, "boxes_array_1"),
-                                 as_compat_boxes(boxes_array_2, "boxes_array_2"))
+    first = as_compat_boxes(boxes_array_1, "boxes_array_1")
+    if boxes_array_2 is boxes_array_1:  # one set matched with itself: validate it once
+        second = first
+    else:
+        first, second = common_dtype(first, as_compat_boxes(boxes_array_2, "boxes_array_2"))
     threshold = _threshold(iou_threshold, "iou_threshold")
-    threads = effective_n_threads(None)
-    pairs, iou = _match_candidates(first, second, threshold, True, True, threads)
-    order = np.argsort(-iou, kind="stable").astype(np.intp, copy=False)
-    accepted = _nms.greedy_match(order, pairs[0], pairs[1], len(first), len(second))
-    matches = pairs[:, accepted]
-    used1 = np.zeros(len(first), dtype=bool)
-    used2 = np.zeros(len(second), dtype=bool)
-    used1[matches[0]] = True
-    used2[matches[1]] = True
+    matches, remaining1, remaining2 = _nms.greedy_matching(
+        first, second, threshold, True, True, _kernel_threads(None, len(first))
+    )
     return (
         np.ascontiguousarray(matches.T, dtype=np.uint32).reshape(-1, 2),
-        np.flatnonzero(~used1).astype(np.uint32),
-        np.flatnonzero(~used2).astype(np.uint32),
+        remaining1.astype(np.uint32),
+        remaining2.astype(np.uint32),
     )
 
 
@@ -165,21 +161,11 @@ def efficient_coverage(boxes_array: npt.ArrayLike, tile_width: int, tile_height:
     xyxy = as_compat_boxes(boxes_array)
     width = check_size_int(tile_width, "tile_width")
     height = check_size_int(tile_height, "tile_height")
-    if len(xyxy):
-        sizes = xyxy[:, 2:] - xyxy[:, :2]
-        big = (sizes[:, 0] > width) | (sizes[:, 1] > height)
-        if big.any():
-            row = int(np.flatnonzero(big)[0])
-            w, h = sizes[row].tolist()
-            raise compat_tile_error(w, h, width, height)
-    if xyxy.dtype.kind == "f":
-        data = xyxy.astype(np.float64, copy=False)
-        tiles, indptr, indices = _cover.peer_cover(data, _lex_order(data), float(width), float(height))
-    else:
-        data = xyxy.astype(np.int64, copy=False)
-        tiles, indptr, indices = _cover.peer_cover(data, _lex_order(data), width, height)
-    members = np.split(indices.astype(np.uint32), indptr[1:-1]) if len(tiles) else []
-    return [((x, y), row) for (x, y), row in zip(tiles.tolist(), members)]
+    bad, tiles, indptr, indices = _cover.peer_cover(xyxy, width, height)
+    if bad >= 0:
+        w, h = (xyxy[bad, 2:] - xyxy[bad, :2]).tolist()
+        raise compat_tile_error(w, h, width, height)
+    return _cover.coverage_list(tiles, indptr, indices)
 
 
 class BoxIntersector:
@@ -199,11 +185,15 @@ class BoxIntersector:
     array([1], dtype=uint32)
     """
 
-    __slots__ = ("_index",)
+    __slots__ = ("_core",)
 
     def __init__(self, boxes_arr: npt.ArrayLike) -> None:
         xyxy = as_compat_boxes(boxes_arr, "boxes_arr")
-        self._index = BoxIndex(xyxy)
+        core = _index.build(xyxy)
+        if isinstance(core, int):
+            as_float64_boxes(xyxy, "boxes_arr")  # raises: an int64 coordinate beyond 2**53
+            raise AssertionError("as_float64_boxes accepted a coordinate the index kernel rejected")  # pragma: no cover
+        self._core = core
 
     def find_intersections(self, x1: int, y1: int, width: int, height: int) -> np.ndarray:
         """Indices (uint32, ascending) of the stored boxes that strictly intersect the query.
@@ -211,12 +201,14 @@ class BoxIntersector:
         A zero width or height is allowed: a 0 x 0 query at p finds the boxes whose
         open interior contains p. Negative sizes raise ValueError.
         """
+        found = self._core.query_open(x1, y1, width, height)
+        if found is not None:
+            return found
         x1 = int(x1) if isinstance(x1, numbers.Integral) and not isinstance(x1, bool) else _bad_int(x1, "x1")
         y1 = int(y1) if isinstance(y1, numbers.Integral) and not isinstance(y1, bool) else _bad_int(y1, "y1")
         width = check_size_int(width, "width")
         height = check_size_int(height, "height")
-        box = (float(x1), float(y1), float(x1 + width), float(y1 + height))
-        return self._index._query_one(box, False, True).astype(np.uint32)
+        return self._core.query_xyxy(float(x1), float(y1), float(x1 + width), float(y1 + height), False, True)
 
 
 def _bad_int(value, name: str):

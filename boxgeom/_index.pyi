@@ -1,8 +1,25 @@
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 from typing_extensions import disjoint_base
 
+_Boxes = npt.NDArray[np.int32] | npt.NDArray[np.int64] | npt.NDArray[np.float32] | npt.NDArray[np.float64]
+
 @disjoint_base
-class GridView:
-    def __init__(self, grid: object) -> None: ...  # a boxgeom._grid.TileGrid over float64 boxes
-    def query(self, x1: float, y1: float, x2: float, y2: float, touching: bool) -> npt.NDArray[np.intp]: ...
+class StaticIndex:
+    def __len__(self) -> int: ...
+    def grids(self) -> list[dict[str, Any]]: ...
+    def query_box(self, box: object, touching: object, fmt: int) -> npt.NDArray[np.intp] | None: ...
+    def query_xyxy(
+        self, x1: float, y1: float, x2: float, y2: float, touching: bool, as_uint32: bool
+    ) -> npt.NDArray[np.intp] | npt.NDArray[np.uint32]: ...
+    def query_open(self, x: object, y: object, width: object, height: object) -> npt.NDArray[np.uint32] | None: ...
+    def query_many(
+        self,
+        queries: _Boxes,  # C-contiguous (m, 4) xyxy, read through a raw pointer
+        touching: bool,
+        n_threads: int,
+    ) -> npt.NDArray[np.intp] | int: ...
+
+def build(boxes: _Boxes) -> StaticIndex | int: ...  # C-contiguous (n, 4) xyxy, read through a raw pointer

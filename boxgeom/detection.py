@@ -1,18 +1,18 @@
 """Detection utilities: non-maximum suppression, one-to-one matching, tile cover.
 
-All of them start from the pair engine (:func:`boxgeom.find_pairs` and
-:func:`boxgeom.find_pairs_between`, strict overlap), so the work is
-O(n log n + k) for k overlapping pairs, never O(n^2).
+NMS and greedy matching run in one kernel each (``boxgeom._nms``) over a uniform
+grid of the boxes, without listing all overlapping pairs first; ``match_optimal``
+starts from the pair engine (:func:`boxgeom.find_pairs_between`, strict overlap).
+The work is O(n log n + k) for k overlapping pairs, never O(n^2), on evenly
+sized boxes.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _assign, _cover, _csr, _nms, _suppress
+from boxgeom import _assign, _cover, _nms
 from boxgeom._threads import effective_n_threads
 from boxgeom._validate import (
     as_box_pair,
@@ -20,6 +20,7 @@ from boxgeom._validate import (
     as_labels,
     as_scores,
     check_fits_tile,
+    check_n_threads,
     check_positive,
     check_threshold,
 )
@@ -27,10 +28,15 @@ from boxgeom.pairs import _find
 
 __all__ = ["batched_nms", "match_greedy", "match_optimal", "nms", "tile_cover"]
 
-_INT_TILE_LIMIT = 2**62  # int64 coordinates stay within +-2**61, so x + tile never wraps
+# tile_cover runs its two sweeps on two threads from this many boxes on.
+_PARALLEL_COVER = 100_000
 # Below this many pairs a parallel region costs more than it saves (and on a loaded
 # machine waking a second thread can take milliseconds).
 _PARALLEL_PAIRS = 200_000
+
+
+# NMS and greedy matching run on one thread below this many boxes (rows of boxes1).
+_PARALLEL_ROWS = 20_000
 
 
 def _threads_for(k: int, threads: int) -> int:
@@ -63,7 +69,8 @@ def nms(
     overlap_threshold : float in [0, 1], optional
         Also suppress when intersection / area(lower-scoring box) > overlap_threshold.
     n_threads : int, optional
-        OpenMP threads for the pair search and overlaps (the walk is serial).
+        OpenMP threads, used above 200,000 boxes (the space-order path, see Notes);
+        the result never depends on it.
 
     Returns
     -------
@@ -79,7 +86,14 @@ def nms(
     Notes
     -----
     Only pairs with a positive-area overlap are candidates, so touching or zero-area
-    boxes never suppress anything. Time O(n log n + k) for k overlapping pairs.
+    boxes never suppress anything. Up to 200,000 boxes, the greedy walk visits the
+    boxes by score and tests each against the boxes kept so far nearby (kept boxes
+    are filed in a uniform grid; up to 256 boxes, against every kept box). Larger
+    inputs, whose grid no longer fits in cache, are decided in space order instead:
+    a box is kept when no earlier-scoring neighbour that is kept suppresses it
+    (undecided neighbours are decided first), and a kept box at once suppresses its
+    later neighbours; the result is the same. Time O(n + t) for t tests of a box
+    against a nearby box.
 
     Examples
     --------
@@ -93,8 +107,8 @@ def nms(
     values = as_scores(scores, len(xyxy))
     iou_t = check_threshold(iou_threshold, "iou_threshold")
     overlap_t = 2.0 if overlap_threshold is None else check_threshold(overlap_threshold, "overlap_threshold")
-    threads = effective_n_threads(n_threads)
-    return _suppress_boxes(xyxy, values, None, iou_t, overlap_t, overlap_threshold is not None, False, threads)
+    threads = _kernel_threads(n_threads, len(xyxy))
+    return _nms.greedy_nms(xyxy, values, None, iou_t, overlap_t, overlap_threshold is not None, False, threads)
 
 
 def batched_nms(
@@ -124,8 +138,9 @@ def batched_nms(
 
     Notes
     -----
-    Candidate pairs of different categories are dropped before any overlap is
-    computed (no coordinate-offset trick, so no precision is lost).
+    Each category gets its own grid inside the kernel, so boxes of different
+    categories are never even compared (no coordinate-offset trick, so no
+    precision is lost).
 
     Examples
     --------
@@ -138,26 +153,8 @@ def batched_nms(
     labels = as_labels(idxs, len(xyxy))
     iou_t = check_threshold(iou_threshold, "iou_threshold")
     overlap_t = 2.0 if overlap_threshold is None else check_threshold(overlap_threshold, "overlap_threshold")
-    threads = effective_n_threads(n_threads)
-    return _suppress_boxes(xyxy, values, labels, iou_t, overlap_t, overlap_threshold is not None, False, threads)
-
-
-def _suppress_boxes(xyxy, scores, labels, iou_t, overlap_t, use_overlap, peer_rule, threads) -> np.ndarray:
-    """Kept indices (intp, visiting order) of greedy NMS on validated input."""
-    n = len(xyxy)
-    order = np.argsort(-scores, kind="stable").astype(np.intp, copy=False)
-    pairs = _find(xyxy, xyxy, True, False, threads, "auto")
-    if labels is not None and pairs.shape[1]:
-        pairs = np.ascontiguousarray(pairs[:, labels[pairs[0]] == labels[pairs[1]]])
-    rank = np.empty(n, dtype=np.intp)
-    rank[order] = np.arange(n, dtype=np.intp)
-    keepers, targets = _nms.suppress_edges(
-        xyxy, pairs, rank, iou_t, overlap_t, use_overlap, peer_rule, _threads_for(pairs.shape[1], threads)
-    )
-    indptr, indices = _csr.build_csr(keepers, targets, n, False)
-    keep = np.empty(n, dtype=np.intp)
-    count = _suppress.greedy_suppress(order, indptr, indices, keep)
-    return keep[:count].copy()
+    threads = _kernel_threads(n_threads, len(xyxy))
+    return _nms.greedy_nms(xyxy, values, labels, iou_t, overlap_t, overlap_threshold is not None, False, threads)
 
 
 def match_greedy(
@@ -182,6 +179,8 @@ def match_greedy(
         Inclusive: IoU == iou_threshold matches.
     fmt : {"xyxy", "xywh", "cxcywh"}, default "xyxy"
     n_threads : int, optional
+        OpenMP threads for the candidate search (used from 20000 boxes in ``boxes1``;
+        the result never depends on it).
 
     Returns
     -------
@@ -195,6 +194,15 @@ def match_greedy(
     --------
     match_optimal : the maximum-total-IoU matching over the same candidates.
 
+    Notes
+    -----
+    The candidates of each box of ``boxes1`` come from a uniform grid of ``boxes2``
+    and are sorted per box (IoU desc, ties by the lower index). The boxes of
+    ``boxes1`` then propose down their lists and each box of ``boxes2`` keeps the
+    proposal it prefers (Gale-Shapley): as both sides rank by the same IoU and tie
+    rule, the only stable matching is the greedy one, found without sorting all
+    candidates. Only the matches are sorted into acceptance order.
+
     Examples
     --------
     >>> matches, left1, left2 = match_greedy([[0, 0, 10, 10], [3, 0, 13, 10]],
@@ -207,11 +215,16 @@ def match_greedy(
     """
     first, second = as_box_pair(boxes1, boxes2, fmt)
     threshold = check_threshold(iou_threshold, "iou_threshold")
-    threads = effective_n_threads(n_threads)
-    pairs, iou = _match_candidates(first, second, threshold, False, False, threads)
-    order = np.argsort(-iou, kind="stable").astype(np.intp, copy=False)
-    accepted = _nms.greedy_match(order, pairs[0], pairs[1], len(first), len(second))
-    return _match_result(pairs[:, accepted], len(first), len(second))
+    threads = _kernel_threads(n_threads, len(first))
+    return _nms.greedy_matching(first, second, threshold, False, False, threads)
+
+
+def _kernel_threads(n_threads: int | None, n_rows: int) -> int:
+    """Threads for an NMS or matching kernel over ``n_rows`` boxes (validates ``n_threads``)."""
+    if n_rows < _PARALLEL_ROWS:
+        check_n_threads(n_threads)
+        return 1
+    return effective_n_threads(n_threads)
 
 
 def match_optimal(
@@ -301,6 +314,7 @@ def tile_cover(
     tile_height: float,
     *,
     fmt: str = "xyxy",
+    n_threads: int | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cover every box with fixed-size tiles: each box lies fully inside its tile.
 
@@ -311,12 +325,16 @@ def tile_cover(
     tile_width, tile_height : float
         Positive tile size; edges are inclusive (a box of exactly the tile's size fits).
     fmt : {"xyxy", "xywh", "cxcywh"}, default "xyxy"
+    n_threads : int, optional
+        From 100,000 boxes on, the two sweeps (see Notes) run on two threads when
+        ``n_threads`` allows it; the result does not depend on it.
 
     Returns
     -------
     tiles : ndarray of shape (t, 2)
-        Lower-left corner ``(x, y)`` of each ``tile_width x tile_height`` tile, in the
-        dtype of the xyxy boxes (int64 for integer xywh input).
+        Lower-left corner ``(x, y)`` of each ``tile_width x tile_height`` tile: int64
+        for integer boxes (tiles of ``floor(tile_width) x floor(tile_height)``),
+        float64 for floating ones.
     indptr : ndarray of shape (t + 1,), int64
     indices : ndarray of shape (n,), intp
         Boxes of tile ``t`` are ``indices[indptr[t]:indptr[t + 1]]``, ascending; every
@@ -330,12 +348,20 @@ def tile_cover(
 
     Notes
     -----
-    A heuristic (the exact minimum is NP-hard). Two sweeps over the boxes sorted by
-    x1 run, and the one with fewer tiles is returned: box-intersect-lib's
-    ``efficient_coverage`` sweep, and a strip sweep that covers all boxes fitting in
-    ``[x0, x0 + tile_width]`` (x0 = leftmost uncovered box) with the fewest tiles in
-    y (optimal interval stabbing). So the count is never larger than the peer's.
-    Integer boxes get tiles at integer corners; float boxes use the strip sweep only.
+    A heuristic (the exact minimum is NP-hard). Two sweeps visit the boxes sorted by
+    ``(x1, y1)`` and the one with fewer tiles is returned, so the count is never
+    larger than box-intersect-lib's:
+
+    * box-intersect-lib's ``efficient_coverage`` sweep: a box joins the oldest open
+      tile that can still hold it, else opens a tile at its own corner;
+    * a banded sweep: a box that fits no open tile waits; when a box ends beyond
+      ``first waiting x1 + tile_width``, the waiting boxes get the fewest tiles that
+      cover their y-ranges (greedy interval stabbing, optimal in one dimension), and
+      later boxes may join those tiles too. It usually needs about 10% fewer tiles.
+
+    Each search looks only at the open tiles within one tile height in y (buckets
+    of open tiles), so the sweeps take O(n log n) time on evenly spread boxes. Each
+    tile's corner is its leftmost member's x1 and its highest member's y1.
 
     Examples
     --------
@@ -346,39 +372,9 @@ def tile_cover(
     xyxy = as_boxes(boxes, "boxes", fmt)
     width = check_positive(tile_width, "tile_width")
     height = check_positive(tile_height, "tile_height")
-    check_fits_tile(xyxy, width, height)
-    if xyxy.dtype.kind == "f":
-        data = xyxy.astype(np.float64, copy=False)
-        order = _cover.radix_argsort(_float_keys(data[:, 0]))
-        return _cover.strip_cover(data, order, width, height)
-    data = xyxy.astype(np.int64, copy=False)
-    w_int = int(min(math.floor(width), _INT_TILE_LIMIT))
-    h_int = int(min(math.floor(height), _INT_TILE_LIMIT))
-    order = _cover.radix_argsort(_int_keys(data[:, 0]))
-    tiles, indptr, indices = _cover.strip_cover(data, order, w_int, h_int)
-    peer_order = _lex_order(data)
-    peer_tiles, peer_indptr, peer_indices = _cover.peer_cover(data, peer_order, w_int, h_int)
-    if len(peer_tiles) < len(tiles):
-        rows = np.repeat(np.arange(len(peer_tiles), dtype=np.intp), np.diff(peer_indptr))
-        peer_indptr, peer_indices = _csr.build_csr(rows, peer_indices, len(peer_tiles), False)
-        return peer_tiles, peer_indptr, peer_indices
+    threads = effective_n_threads(n_threads)
+    bad, tiles, indptr, indices = _cover.tile_cover(xyxy, width, height, True, threads if len(xyxy) >= _PARALLEL_COVER else 1)
+    if bad >= 0:
+        check_fits_tile(xyxy, width, height)  # the kernel uses its rule: this raises, naming row `bad`
+        raise AssertionError(f"tile_cover: row {bad} does not fit the tile")  # pragma: no cover
     return tiles, indptr, indices
-
-
-def _int_keys(values: np.ndarray) -> np.ndarray:
-    """Order-preserving uint64 keys of int64 values."""
-    return values.astype(np.int64).view(np.uint64) ^ np.uint64(1 << 63)
-
-
-def _float_keys(values: np.ndarray) -> np.ndarray:
-    """Order-preserving uint64 keys of finite float64 values (-0.0 == 0.0)."""
-    bits = (values.astype(np.float64) + 0.0).view(np.uint64)
-    negative = (bits >> np.uint64(63)).astype(bool)
-    return np.where(negative, ~bits, bits | np.uint64(1 << 63))
-
-
-def _lex_order(data: np.ndarray) -> np.ndarray:
-    """Stable order by (x1, y1): box-intersect-lib's sweep order, ties by index."""
-    keys = _float_keys if data.dtype.kind == "f" else _int_keys
-    by_y = _cover.radix_argsort(keys(data[:, 1]))
-    return by_y[_cover.radix_argsort(np.ascontiguousarray(keys(data[by_y, 0])))]

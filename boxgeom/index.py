@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import math
+from typing import NoReturn
 
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _grid, _index
+from boxgeom import _index
 from boxgeom._threads import effective_n_threads
-from boxgeom._validate import as_float64_box, as_float64_boxes, check_flag, check_fmt, check_ordered
-from boxgeom.pairs import _extent, _lexsorted, build_grid
+from boxgeom._validate import FORMATS, as_boxes, as_float64_box, as_float64_boxes, check_flag
 
 # Below this many query boxes a batch query runs on one thread.
 _PARALLEL_QUERIES = 20_000
@@ -19,7 +18,7 @@ __all__ = ["BoxIndex"]
 
 
 class BoxIndex:
-    """A static index of boxes (a uniform tile grid) answering "which boxes overlap this?".
+    """A static index of boxes answering "which stored boxes overlap this box?".
 
     Parameters
     ----------
@@ -31,10 +30,16 @@ class BoxIndex:
 
     Notes
     -----
+    Each box is stored once, in the cell of its lower-left corner of a uniform grid
+    (boxes of very different sizes get grids of their own, by size class); a query
+    reads, per grid column, one contiguous run of candidates. Building is a counting
+    sort, O(n); a query costs about the number of boxes near it. Up to 128 boxes are
+    simply scanned.
+
     The index is immutable after construction, and queries release the GIL and share
-    no mutable state, so any number of threads may query it at once. Coordinates are
-    held in float64 (exact for integers within +-2**53), so integer and float queries
-    are compared exactly.
+    no mutable state, so any number of threads may query it at once. Integer and
+    float32 boxes are stored as they are, float64 and int64 as float64 (exact for
+    integers within +-2**53), and compared with queries exactly.
 
     Examples
     --------
@@ -48,30 +53,22 @@ class BoxIndex:
            [0, 2]])
     """
 
-    __slots__ = ("_empty", "_extent", "_fmt", "_grid", "_n", "_view")
+    __slots__ = ("_core", "_fmt", "_fmt_code")
 
     def __init__(self, boxes: npt.ArrayLike, *, fmt: str = "xyxy") -> None:
-        check_fmt(fmt)
-        xyxy = as_float64_boxes(boxes, "boxes", fmt)
-        check_ordered(xyxy, "boxes", fmt)
+        xyxy = as_boxes(boxes, "boxes", fmt)
+        core = _index.build(xyxy)
+        if isinstance(core, int):
+            _raise_inexact(xyxy)
+        self._core = core
         self._fmt = fmt
-        self._n = len(xyxy)
-        empty = (xyxy[:, 0] >= xyxy[:, 2]) | (xyxy[:, 1] >= xyxy[:, 3])
-        # zero-area boxes are kept for touching queries and filtered out of strict ones
-        self._empty = empty if empty.any() else None
-        self._grid = None
-        self._view = None
-        self._extent = None
-        if self._n:
-            self._extent = _extent(xyxy)
-            self._grid = build_grid(xyxy, _cell_size(xyxy, self._extent), False, self._extent)
-            self._view = _index.GridView(self._grid)
+        self._fmt_code = FORMATS.index(fmt)
 
     def __len__(self) -> int:
-        return self._n
+        return len(self._core)
 
     def __repr__(self) -> str:
-        return f"BoxIndex(<{self._n} boxes>, fmt={self._fmt!r})"
+        return f"BoxIndex(<{len(self._core)} boxes>, fmt={self._fmt!r})"
 
     def query(self, boxes: npt.ArrayLike, *, touching: bool = False, n_threads: int | None = None) -> np.ndarray:
         """Find the stored boxes that overlap one box, or each of several boxes.
@@ -85,7 +82,8 @@ class BoxIndex:
             True: closed boxes (shared edges and corners count), as in
             :func:`boxgeom.find_pairs`.
         n_threads : int, optional
-            OpenMP threads for a batch query.
+            OpenMP threads for a batch query (from 20,000 queries on); the result does
+            not depend on it.
 
         Returns
         -------
@@ -99,49 +97,38 @@ class BoxIndex:
         ------
         ValueError
             Wrong shape, NaN/inf, negative width or height.
+
+        Notes
+        -----
+        A single box given as a list or tuple of four Python numbers, or as a 1-D
+        array, takes a fast path that checks it without building an array.
         """
+        if n_threads is None:
+            found = self._core.query_box(boxes, touching, self._fmt_code)
+            if found is not None:
+                return found
         if touching is not False and touching is not True:
             touching = check_flag(touching, "touching")
         if isinstance(boxes, (list, tuple)) and len(boxes) == 4 and not isinstance(boxes[0], (list, tuple, np.ndarray)):
             return self._query_one(as_float64_box(boxes, "boxes", self._fmt), touching)
         if np.ndim(boxes) == 1:
             return self._query_one(as_float64_box(boxes, "boxes", self._fmt), touching)
-        queries = as_float64_boxes(boxes, "boxes", self._fmt)
-        check_ordered(queries, "boxes", self._fmt)
-        threads = effective_n_threads(n_threads) if len(queries) >= _PARALLEL_QUERIES else 1
-        if self._grid is None or not len(queries):
-            return np.empty((2, 0), dtype=np.intp)
-        grid = self._grid
-        query_grid = build_grid(queries, grid.cell_size, not touching, self._extent)
-        raw = _grid.join_between(query_grid, query_grid.coords, grid, grid.coords, touching, threads)
-        if self._empty is not None and not touching:
-            raw = raw[:, ~self._empty[raw[1]]]
-        return _lexsorted(np.ascontiguousarray(raw), len(queries))
+        queries = as_boxes(boxes, "boxes", self._fmt)
+        threads = effective_n_threads(n_threads)
+        result = self._core.query_many(queries, touching, threads if len(queries) >= _PARALLEL_QUERIES else 1)
+        if isinstance(result, int):
+            _raise_inexact(queries)
+        return result
 
-    def _query_one(self, box: tuple[float, float, float, float], touching: bool, open_point: bool = False) -> np.ndarray:
-        """Sorted stored indices overlapping one validated xyxy box of floats.
-
-        ``open_point``: a zero-area strict query finds the boxes whose open interior
-        contains it (box-intersect-lib's rule) instead of nothing.
-        """
+    def _query_one(self, box: tuple[float, float, float, float], touching: bool) -> np.ndarray:
+        """Sorted stored indices overlapping one validated xyxy box of floats."""
         x1, y1, x2, y2 = box
-        if self._view is None or (not touching and not open_point and not (x1 < x2 and y1 < y2)):
+        if not touching and not (x1 < x2 and y1 < y2):
             return np.empty(0, dtype=np.intp)
-        found = self._view.query(x1, y1, x2, y2, touching)
-        if self._empty is not None and not touching:
-            found = found[~self._empty[found]]
-        return found
+        return self._core.query_xyxy(x1, y1, x2, y2, touching, False)
 
 
-def _cell_size(xyxy: np.ndarray, extent) -> float:
-    """Cell side: the typical box size (median of the larger side, on a sample), but
-    never so small that there are more cells than about 2n + 64."""
-    sample = xyxy[:: max(1, len(xyxy) // 2048)]
-    typical = float(np.median(np.maximum(sample[:, 2] - sample[:, 0], sample[:, 3] - sample[:, 1])))
-    width, height = extent[2] - extent[0], extent[3] - extent[1]
-    smallest = max(math.sqrt(width * height / (2 * len(xyxy) + 64)), width / (2 * len(xyxy) + 64),
-                   height / (2 * len(xyxy) + 64))
-    size = max(typical, smallest)
-    if not (math.isfinite(size) and size > 0):
-        size = max(width, height, 1.0) if math.isfinite(max(width, height)) else 1e300
-    return size
+def _raise_inexact(xyxy: np.ndarray) -> NoReturn:
+    """Raise the error for an int64 coordinate beyond 2**53 that the kernel found in ``xyxy``."""
+    as_float64_boxes(xyxy, "boxes")
+    raise AssertionError("as_float64_boxes accepted a coordinate the index kernel rejected")  # pragma: no cover

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from oracles import overlap_matrix
 
-from boxgeom import InvalidBoxesError
+from boxgeom import InvalidBoxesError, _nms
 from boxgeom._compat_detection import BoxIntersector, efficient_coverage, find_best_matches, find_non_max_suppressed
 from boxgeom.datasets import random_boxes
 
@@ -52,6 +52,33 @@ def test_nms_parity(peer, n, region):
         got = find_non_max_suppressed(boxes, scores, iou_t, overlap_t)
         assert got.dtype == bool
         assert np.array_equal(got, peer.find_non_max_suppressed(boxes, scores, iou_t, overlap_t))
+
+
+def test_nms_parity_space_order_path(peer):
+    # Beyond 200000 boxes the kernel decides boxes in space order (and on several threads).
+    boxes = random_boxes(250_000, 20000, 100, seed=3, fmt="xywh")
+    scores = np.random.default_rng(3).random(len(boxes))
+    got = find_non_max_suppressed(boxes, scores, 0.1, 0.3)
+    assert np.array_equal(got, peer.find_non_max_suppressed(boxes, scores, 0.1, 0.3))
+
+
+@pytest.mark.parametrize("method", [1, 2, 3])
+def test_nms_peer_rule_every_path(method):
+    xywh = random_boxes(600, 500, 80, seed=method, fmt="xywh").astype(np.int64)
+    xyxy = np.hstack([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]])
+    scores = np.random.default_rng(method).integers(0, 5, len(xywh)).astype(np.float64)
+    for iou_t, overlap_t in [(0.1, 0.3), (-1.0, float("nan")), (float("nan"), 0.5), (1.0, 1.0)]:
+        keep = _nms.greedy_nms(xyxy, scores, None, iou_t, overlap_t, True, True, 1, method)
+        mask = np.zeros(len(xywh), dtype=bool)
+        mask[keep] = True
+        assert np.array_equal(mask, ref_peer_nms(xywh, scores, iou_t, overlap_t))
+
+
+def test_matches_one_set_with_itself(peer):
+    boxes = random_boxes(3000, 2000, 100, seed=5, fmt="xywh")
+    got = find_best_matches(boxes, boxes, 0.1)  # the same object: validated once
+    for g, c, w in zip(got, find_best_matches(boxes, boxes.copy(), 0.1), peer.find_best_matches(boxes, boxes, 0.1)):
+        assert g.dtype == np.uint32 and np.array_equal(g, c) and np.array_equal(g, w)
 
 
 @pytest.mark.parametrize("n, region", CONFIGS)
@@ -202,3 +229,28 @@ def test_overlap_uses_the_lower_score_box():
     assert find_non_max_suppressed([small, big], [1.0, 0.5], 1.0, 0.03).tolist() == [True, False]
     assert overlap_matrix(np.array([[0, 0, 1, 1]]), np.array([[1, 0, 2, 1]])).sum() == 0
     assert find_non_max_suppressed([[0, 0, 1, 1], [1, 0, 1, 1]], [1.0, 0.5], -1.0, -1.0).tolist() == [True, True]
+
+
+def test_intersector_fast_and_general_paths_agree():
+    boxes = random_boxes(3000, 2000, 100, seed=5, fmt="xywh")
+    index = BoxIntersector(boxes)
+    xyxy = np.hstack([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]]).astype(np.int64)
+    for x, y, w, h in random_boxes(50, 2000, 100, seed=6, fmt="xywh").tolist():
+        for size in ((w, h), (0, 0), (w, 0)):
+            fast = index.find_intersections(x, y, *size)  # Python ints
+            general = index.find_intersections(np.int64(x), np.int32(y), np.uint32(size[0]), np.int64(size[1]))
+            assert fast.dtype == general.dtype == np.uint32 and np.array_equal(fast, general)
+            q = np.array([[x, y, x + size[0], y + size[1]]])
+            want = np.flatnonzero((xyxy[:, 0] < q[0, 2]) & (q[0, 0] < xyxy[:, 2]) & (xyxy[:, 1] < q[0, 3]) & (q[0, 1] < xyxy[:, 3]))
+            assert np.array_equal(fast, want)
+    # beyond the fast path's range (corners past 2**53): the general path
+    assert index.find_intersections(2**60, 0, 1, 1).tolist() == []
+    assert index.find_intersections(-(2**70), -(2**70), 2**71, 2**71).tolist() == list(range(len(boxes)))
+
+
+def test_coverage_kernel_rejects_the_first_box_too_large_exactly():
+    big = 2**40
+    boxes = np.array([[0, 0, big, 5], [0, 0, big + 1, 5]], dtype=np.int64)
+    assert [xy for xy, _ in efficient_coverage(boxes[:1], big, 5)] == [(0, 0)]  # a box of exactly the tile's size
+    with pytest.raises(InvalidBoxesError, match=rf"^Box has size: \({big + 1}, 5\)"):
+        efficient_coverage(boxes, big, 5)

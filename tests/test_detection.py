@@ -11,8 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from oracles import iou_matrix, overlap_matrix
 
-from boxgeom import batched_nms, match_greedy, match_optimal, nms, tile_cover
+from boxgeom import _nms, batched_nms, match_greedy, match_optimal, nms, tile_cover
 from boxgeom.datasets import random_boxes
+
+# The kernels' ``method``: 1 brute force, 2 score-order walk / grid, 3 space order (NMS).
+NMS_METHODS = [1, 2, 3]
+MATCH_METHODS = [1, 2]
 
 
 def inter_matrix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -186,6 +190,82 @@ def test_batched_nms_bad_idxs():
         batched_nms([[0, 0, 1, 1]], [1], [0.5], 0.5)
 
 
+def kernel_nms(boxes, scores, threshold, overlap=None, labels=None, method=0, n_threads=1):
+    """``_nms.greedy_nms`` with the modern rule on validated arrays, one path forced."""
+    boxes = np.ascontiguousarray(boxes)
+    labels = None if labels is None else np.ascontiguousarray(labels, dtype=np.int64)
+    return _nms.greedy_nms(boxes, np.asarray(scores, dtype=np.float64), labels, threshold,
+                           2.0 if overlap is None else overlap, overlap is not None, False, n_threads, method)
+
+
+@pytest.mark.parametrize("method", NMS_METHODS)
+@pytest.mark.parametrize("overlap", [None, 0.3])
+def test_nms_every_path_matches_reference(dtype, method, overlap):
+    rng = np.random.default_rng(method)
+    boxes = random_boxes(700, 500, 80, seed=method).astype(dtype)
+    boxes[:40, 2:] = boxes[:40, :2]  # zero area: kept, suppress nothing
+    boxes[40] = [0, 0, 500, 500]  # a box over all others (a high level of the grid)
+    scores = rng.integers(0, 6, len(boxes)).astype(np.float64)  # heavy ties
+    labels = rng.integers(-2, 2, len(boxes))
+    assert np.array_equal(kernel_nms(boxes, scores, 0.3, overlap, method=method), ref_nms(boxes, scores, 0.3, overlap))
+    assert np.array_equal(kernel_nms(boxes, scores, 0.3, overlap, labels, method),
+                          ref_nms(boxes, scores, 0.3, overlap, labels))
+
+
+@given(lattice_boxes(max_n=40), st.data())
+def test_nms_paths_hypothesis(boxes, data):
+    n = len(boxes)
+    scores = np.array(data.draw(st.lists(st.sampled_from([0.0, 0.5, 1.0, -np.inf]), min_size=n, max_size=n)))
+    labels = np.array(data.draw(st.lists(st.integers(0, 2), min_size=n, max_size=n)), dtype=np.int64)
+    threshold = data.draw(st.sampled_from([0.0, 0.3, 1.0]))
+    overlap = data.draw(st.sampled_from([None, 0.0, 0.6]))
+    want = ref_nms(boxes, scores, threshold, overlap)
+    want_labels = ref_nms(boxes, scores, threshold, overlap, labels)
+    for method in NMS_METHODS:
+        assert np.array_equal(kernel_nms(boxes, scores, threshold, overlap, method=method), want)
+        assert np.array_equal(kernel_nms(boxes, scores, threshold, overlap, labels, method), want_labels)
+
+
+def test_nms_paths_and_threads_agree_at_scale():
+    # Beyond the oracle's reach: the three paths and any thread count give one answer
+    # (chunks of the space-order path run on several threads from 16384 boxes).
+    boxes = random_boxes(60_000, 4000, 100, seed=21)
+    scores = np.random.default_rng(21).integers(0, 50, len(boxes)).astype(np.float64)
+    labels = np.random.default_rng(22).integers(0, 4, len(boxes))
+    want = kernel_nms(boxes, scores, 0.1, 0.3, method=2)
+    want_labels = kernel_nms(boxes, scores, 0.1, 0.3, labels, method=2)
+    for threads in (1, 2, 3):
+        assert np.array_equal(kernel_nms(boxes, scores, 0.1, 0.3, method=3, n_threads=threads), want)
+        assert np.array_equal(kernel_nms(boxes, scores, 0.1, 0.3, labels, method=3, n_threads=threads), want_labels)
+        assert np.array_equal(nms(boxes, scores, 0.1, overlap_threshold=0.3, n_threads=threads), want)
+
+
+def test_nms_paths_extreme_coordinates():
+    big = 2**60
+    ints = np.array([[-big, -big, big, big], [0, 0, 1, 1], [0, 0, 2, 2], [big, big, big + 5, big + 5],
+                     [-5, -5, 3, 3], [big - 3, big, big + 1, big + 4]] * 60, dtype=np.int64)
+    floats = np.array([[-1e300, -1e300, 1e300, 1e300], [0, 0, 1e-300, 1e-300], [0, 0, 1, 1],
+                       [5e-324, 0, 1e-323, 1], [1e15, 0, 1e15 + 10, 10], [1e15 + 1, 0, 1e15 + 11, 10]] * 60)
+    scores = np.random.default_rng(3).random(len(ints))
+    for boxes in (ints, floats):
+        want = kernel_nms(boxes, scores, 0.3, 0.5, method=1)  # the textbook walk, exact arithmetic
+        for method in (2, 3):
+            assert np.array_equal(kernel_nms(boxes, scores, 0.3, 0.5, method=method), want)
+    finite = floats[1:6]  # without the 1e300 box, whose area overflows in the oracle
+    assert np.array_equal(kernel_nms(finite, scores[:5], 0.3, 0.5, method=1), ref_nms(finite, scores[:5], 0.3, 0.5))
+
+
+def test_nms_releases_the_gil():
+    from concurrent.futures import ThreadPoolExecutor
+
+    boxes = random_boxes(30_000, 3000, 100, seed=4)
+    scores = np.random.default_rng(4).random(len(boxes))
+    want = nms(boxes, scores, 0.5)
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(lambda _: nms(boxes, scores, 0.5, n_threads=1), range(4)))
+    assert all(np.array_equal(r, want) for r in results)
+
+
 # --- matching --------------------------------------------------------------------------------
 
 
@@ -205,6 +285,52 @@ def test_match_greedy_threshold_inclusive_and_float(dtype):
     rng = np.random.default_rng(4)
     x, y = random_float_boxes(rng, 200), random_float_boxes(rng, 150)
     assert np.array_equal(match_greedy(x, y, 0.1)[0], ref_match(x, y, 0.1))
+
+
+@pytest.mark.parametrize("method", MATCH_METHODS)
+def test_match_greedy_every_path_matches_reference(dtype, method):
+    first = random_boxes(300, 400, 80, seed=5).astype(dtype)
+    second = random_boxes(250, 400, 80, seed=6).astype(dtype)
+    first[:20, 2:] = first[:20, :2]  # zero area: never a candidate
+    second[0] = [0, 0, 400, 400]
+    for threshold in (0.0, 0.1, 0.5):
+        matches, left1, left2 = _nms.greedy_matching(first, second, threshold, False, False, 1, method)
+        assert np.array_equal(matches, ref_match(first, second, threshold))
+        assert np.array_equal(np.sort(np.concatenate([matches[0], left1])), np.arange(len(first)))
+        assert np.array_equal(np.sort(np.concatenate([matches[1], left2])), np.arange(len(second)))
+
+
+@given(lattice_boxes(max_n=14), lattice_boxes(max_n=14), st.sampled_from([0.0, 0.1, 0.5, 1.0]))
+def test_match_greedy_paths_hypothesis(boxes1, boxes2, threshold):
+    want = ref_match(boxes1, boxes2, threshold)
+    for method in MATCH_METHODS:
+        for by_second in (False, True):
+            matches = _nms.greedy_matching(np.ascontiguousarray(boxes1), np.ascontiguousarray(boxes2), threshold,
+                                           False, by_second, 1, method)[0]
+            # the tie rule only changes the acceptance order, never the pairs
+            assert sorted(map(tuple, matches.T.tolist())) == sorted(map(tuple, want.T.tolist()))
+            if not by_second:
+                assert np.array_equal(matches, want)
+
+
+def test_match_greedy_threads_and_paths_agree_at_scale():
+    # Several chunks of 4096 rows: the same matching whatever the threads.
+    first = random_boxes(9000, 3000, 100, seed=7)
+    second = random_boxes(7000, 3000, 100, seed=8)
+    want = _nms.greedy_matching(first, second, 0.1, False, False, 1, 1)
+    for threads in (1, 2, 3):
+        got = _nms.greedy_matching(first, second, 0.1, False, False, threads, 2)
+        assert all(np.array_equal(g, w) for g, w in zip(got, want))
+        assert all(np.array_equal(g, w) for g, w in zip(match_greedy(first, second, 0.1, n_threads=threads), want))
+
+
+def test_match_greedy_extreme_coordinates():
+    big = 2**60
+    boxes = np.array([[-big, -big, big, big], [0, 0, 1, 1], [0, 0, 2, 2], [big, big, big + 5, big + 5],
+                      [-5, -5, 3, 3]] * 40, dtype=np.int64)
+    want = _nms.greedy_matching(boxes, boxes[::-1].copy(), 0.0, False, False, 1, 1)
+    got = _nms.greedy_matching(boxes, boxes[::-1].copy(), 0.0, False, False, 1, 2)
+    assert all(np.array_equal(g, w) for g, w in zip(got, want))
 
 
 @given(lattice_boxes(max_n=6), lattice_boxes(max_n=6), st.sampled_from([0.0, 0.2]))
@@ -281,6 +407,55 @@ def test_tile_cover_exact_fit_and_empty():
     assert tiles.tolist() == [[0, 0]] and indices.tolist() == [0]
     tiles, indptr, indices = tile_cover(np.empty((0, 4)), 5, 5)
     assert tiles.shape == (0, 2) and indptr.tolist() == [0] and indices.shape == (0,)
+
+
+@given(lattice_boxes(max_n=40, allow_empty=True), st.integers(6, 12), st.integers(6, 12))
+def test_tile_cover_never_more_tiles_than_the_peer_sweep(boxes, width, height):
+    from boxgeom import _compat_detection
+
+    tiles, _, _ = tile_cover(boxes, width, height)
+    xywh = np.hstack([boxes[:, :2], boxes[:, 2:] - boxes[:, :2]]) if len(boxes) else np.empty((0, 4), np.int64)
+    positive = (xywh[:, 2] > 0) & (xywh[:, 3] > 0)
+    if positive.all():  # the compat layer takes boxes of positive size only
+        assert len(tiles) <= len(_compat_detection.efficient_coverage(xywh, width, height))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_tile_cover_each_sweep_is_valid(seed, dtype):
+    from boxgeom import _cover
+
+    rng = np.random.default_rng(seed)
+    n = 3000
+    corner = rng.uniform(-300, 300, (n, 2)) if dtype.kind == "f" else rng.integers(-300, 300, (n, 2))
+    boxes = np.hstack([corner, corner + rng.uniform(0, 40, (n, 2)).astype(corner.dtype)]).astype(dtype)
+    for width, height in ((40, 40), (55.5, 41.0), (400, 60)):
+        for both in (False, True):
+            bad, tiles, indptr, indices = _cover.tile_cover(boxes, width, height, both, 1)
+            assert bad == -1
+            w, h = (width, height) if dtype.kind == "f" else (int(width), int(height))
+            check_cover(boxes, tiles, indptr, indices, w, h)
+
+
+def test_tile_cover_threads_do_not_change_the_result():
+    boxes = random_boxes(120_000, 20_000, 100, seed=13)  # above the two-thread threshold
+    one = tile_cover(boxes, 500, 500, n_threads=1)
+    two = tile_cover(boxes, 500, 500, n_threads=2)
+    for a, b in zip(one, two):
+        assert np.array_equal(a, b)
+    check_cover(boxes, *one, 500, 500)
+    with pytest.raises(ValueError, match="n_threads"):
+        tile_cover(boxes[:10], 500, 500, n_threads=0)
+
+
+def test_tile_cover_large_coordinates_and_sizes():
+    big = 2**60
+    boxes = np.array([[-big, -big, -big + 10, -big + 10], [big - 10, big - 10, big, big], [0, 0, 2**61, 1]], np.int64)
+    tiles, indptr, indices = tile_cover(boxes, 2.0**62, 2.0**62)
+    assert len(tiles) == 1 and indices.tolist() == [0, 1, 2]
+    (x, y), = tiles.tolist()  # exact: Python ints
+    assert all(x <= x1 and x2 <= x + 2**62 and y <= y1 and y2 <= y + 2**62 for x1, y1, x2, y2 in boxes.tolist())
+    tiles, indptr, indices = tile_cover(boxes[:2], 10, 10)
+    assert tiles.tolist() == [[-big, -big], [big - 10, big - 10]]
 
 
 @pytest.mark.parametrize("width, height, match", [(0, 5, "tile_width"), (5, -1, "tile_height"),

@@ -122,3 +122,126 @@ def test_bad_build_input():
         BoxIndex([[0, 0, 1, 1]], fmt="yxyx")
     with pytest.raises(TypeError, match="touching"):
         BoxIndex([[0, 0, 1, 1]]).query([0, 0, 1, 1], touching=1)
+
+
+# --- the grid paths: many boxes, sizes of several classes, batches of more than 512 queries -------------
+
+
+def _size_mix(kind: str, n: int, seed: int) -> np.ndarray:
+    """Float boxes whose sizes exercise the size levels: uniform, log-uniform, a few giants, lines, points."""
+    rng = np.random.default_rng(seed)
+    corner = rng.uniform(-500, 500, (n, 2))
+    if kind == "uniform":
+        size = rng.uniform(0, 40, (n, 2))
+    elif kind == "log-uniform":
+        size = np.exp(rng.uniform(-4, np.log(900), (n, 2)))
+    elif kind == "giants":
+        size = rng.uniform(0, 4, (n, 2))
+        size[::97] = rng.uniform(200, 2000, (len(size[::97]), 2))
+    elif kind == "lines":
+        size = np.column_stack([rng.uniform(0, 60, n), np.zeros(n)])
+    else:  # points and duplicates
+        size = np.zeros((n, 2))
+        corner[::3] = corner[0]
+    return np.hstack([corner, corner + size])
+
+
+@pytest.mark.parametrize("kind", ["uniform", "log-uniform", "giants", "lines", "points"])
+def test_grid_batches_match_brute_force(kind):
+    stored = _size_mix(kind, 3000, seed=20)
+    queries = _size_mix(kind, 1500, seed=21)  # > 512 queries: visited in grid order
+    index = BoxIndex(stored)
+    for touching in (False, True):
+        want = pairs_between(queries, stored, touching)
+        assert np.array_equal(index.query(queries, touching=touching, n_threads=1), want)
+        assert np.array_equal(index.query(queries, touching=touching, n_threads=2), want)
+        matrix = overlap_matrix(queries[:40], stored, touching)
+        for q, row in zip(queries[:40], matrix):
+            assert np.array_equal(index.query(q, touching=touching), np.flatnonzero(row))
+
+
+@given(st.integers(0, 2**32 - 1), st.integers(129, 400), st.sampled_from([2, 8, 40]), st.booleans())
+def test_grid_hypothesis_integer_lattice(seed, n, size, touching):
+    # more boxes than the brute-force cut-off, on a lattice: shared edges, duplicates, zero area
+    rng = np.random.default_rng(seed)
+    corner = rng.integers(-60, 60, (n, 2))
+    stored = np.hstack([corner, corner + rng.integers(0, size + 1, (n, 2))])
+    corner = rng.integers(-70, 70, (600, 2))
+    queries = np.hstack([corner, corner + rng.integers(0, size + 1, (600, 2))])
+    got = BoxIndex(stored).query(queries, touching=touching)
+    assert np.array_equal(got, pairs_between(queries, stored, touching))
+
+
+def test_large_index_dtypes_match_brute_force(dtype):
+    stored = random_boxes(20000, 2000, 60, seed=9).astype(dtype)
+    queries = random_boxes(700, 2000, 60, seed=10).astype(dtype)
+    index = BoxIndex(stored)
+    assert np.array_equal(index.query(queries), pairs_between(queries, stored))
+    assert np.array_equal(index.query(queries[3]), np.flatnonzero(overlap_matrix(queries[3:4], stored)[0]))
+
+
+def test_result_independent_of_threads_and_chunks():
+    stored = random_boxes(50000, 4000, 100, seed=11)
+    queries = random_boxes(30000, 4000, 100, seed=12)  # above the parallel threshold
+    index = BoxIndex(stored)
+    one = index.query(queries, n_threads=1)
+    assert np.array_equal(one, index.query(queries, n_threads=2))
+    assert np.array_equal(one, index.query(queries, n_threads=-1))
+    # the first 2000 queries against brute force
+    head = one[:, one[0] < 2000]
+    assert np.array_equal(head, pairs_between(queries[:2000], stored))
+
+
+def test_int64_storage_both_ranges():
+    small = np.array([[0, 0, 10, 10], [5, 5, 20, 20]], dtype=np.int64)
+    big = small + 2**40  # beyond int32: held as float64, still exact
+    for boxes in (small, big):
+        index = BoxIndex(np.repeat(boxes, 100, axis=0))
+        q = boxes[1] - [0, 0, 5, 5]
+        assert index.query(q).tolist() == list(range(0, 200))
+        assert index.query(q.tolist()).tolist() == list(range(0, 200))
+
+
+def test_integer_coordinates_beyond_2_53_are_an_error():
+    with pytest.raises(ValueError, match=r"boxes: expected integer coordinates within \+-2\*\*53"):
+        BoxIndex(np.array([[0, 0, 1, 1], [0, 0, 2**60, 1]], dtype=np.int64))
+    index = BoxIndex([[0, 0, 1, 1]])
+    with pytest.raises(ValueError, match=r"row 1"):
+        index.query(np.array([[0, 0, 1, 1], [0, 0, 2**60, 1]], dtype=np.int64))
+    with pytest.raises(ValueError, match=r"boxes: expected integer coordinates within"):
+        index.query([0, 0, 2**60, 1])
+
+
+@pytest.mark.parametrize("fmt", ["xyxy", "xywh", "cxcywh"])
+def test_single_query_fast_path_equals_general_path(fmt):
+    rng = np.random.default_rng(13)
+    stored = rng.integers(0, 50, (300, 4))
+    stored[:, 2:] = stored[:, 2:] // 3 + (stored[:, :2] if fmt == "xyxy" else 0)
+    index = BoxIndex(stored, fmt=fmt)
+    for row in stored[:30]:
+        want = index.query(row[None, :])[1]  # the batch path
+        for box in (row.tolist(), tuple(row.tolist()), row, row.astype(np.int32), row.astype(np.float32),
+                    row.astype(np.float64), [float(v) for v in row], [int(row[0]), float(row[1]), int(row[2]), row[3].item()]):
+            assert np.array_equal(index.query(box), want), box
+        # not plain numbers: numpy scalars, a non-contiguous row, a 2-D row take the general path
+        assert np.array_equal(index.query([np.int64(v) for v in row]), want)
+        assert np.array_equal(index.query(np.repeat(row, 2)[::2]), want)
+
+
+def test_bad_single_queries_raise_like_the_general_path():
+    index = BoxIndex(random_boxes(500, 400, 50, seed=14), fmt="xywh")
+    with pytest.raises(ValueError, match="boxes: expected boxes with non-negative size"):
+        index.query([0, 0, -1, 1])
+    with pytest.raises(ValueError, match="boxes: expected finite values"):
+        index.query([0.0, float("inf"), 1.0, 1.0])
+    with pytest.raises(TypeError, match="boxes"):
+        index.query([True, False, True, True])
+    with pytest.raises(TypeError, match="touching"):
+        index.query([0, 0, 1, 1], touching=None)
+
+
+def test_grids_diagnostic_splits_size_classes():
+    grids = BoxIndex(_size_mix("log-uniform", 5000, seed=15))._core.grids()
+    assert len(grids) > 1 and sum(g["boxes"] for g in grids) == 5000
+    assert len(BoxIndex(random_boxes(5000, 4000, 100, seed=16))._core.grids()) == 1
+    assert BoxIndex(random_boxes(50, 400, 100, seed=16))._core.grids()[0]["cells"] == (1, 1)  # brute force

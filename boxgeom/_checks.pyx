@@ -7,7 +7,15 @@ of numpy reductions costs, and at large n it reads the array once.
 
 from libc.math cimport isfinite
 
+import numpy as np
+
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t
+
+ctypedef fused fused_out_t:
+    int32_t
+    int64_t
+    float32_t
+    float64_t
 
 cdef enum:
     # What ``first_bad_row`` reports.
@@ -92,3 +100,104 @@ def first_bad_row(array, int order, int64_t limit):
     else:
         raise TypeError(f"first_bad_row: unsupported dtype {array.dtype}")
     return result
+
+
+cdef (intp_t, int) xywh_scan(const coord_t[:, ::1] boxes, bint strict, bint* fits_int32) noexcept nogil:
+    """First row with a non-positive size (``strict``) or a sum x + w overflowing to inf; int32 fit of the sums."""
+    cdef intp_t n = boxes.shape[0], i, c
+    cdef double total
+    fits_int32[0] = True
+    for i in range(n):
+        if strict and (boxes[i, 2] <= 0 or boxes[i, 3] <= 0):
+            return i, REASON_NEGATIVE_SIZE
+        for c in range(2):
+            if coord_t is int32_t:
+                total = <double> (<int64_t> boxes[i, c] + <int64_t> boxes[i, c + 2])
+                if total > 2147483647.0 or total < -2147483648.0:
+                    fits_int32[0] = False
+            elif coord_t is float32_t or coord_t is float64_t:
+                if not isfinite(<coord_t> (boxes[i, c] + boxes[i, c + 2])):
+                    return i, REASON_NOT_FINITE
+    return -1, REASON_OK
+
+
+cdef void xywh_write(const coord_t[:, ::1] boxes, fused_out_t[:, ::1] out) noexcept nogil:
+    cdef intp_t n = boxes.shape[0], i
+    for i in range(n):
+        out[i, 0] = <fused_out_t> boxes[i, 0]
+        out[i, 1] = <fused_out_t> boxes[i, 1]
+        out[i, 2] = <fused_out_t> boxes[i, 0] + <fused_out_t> boxes[i, 2]
+        out[i, 3] = <fused_out_t> boxes[i, 1] + <fused_out_t> boxes[i, 3]
+
+
+def xywh_to_xyxy(array, bint strict):
+    """Return ``(xyxy, row, reason)`` for checked ``(n, 4)`` xywh boxes in a kernel dtype.
+
+    int32 stays int32 when every ``x + w`` and ``y + h`` fits, else becomes int64;
+    int64 stays int64 (coordinates within +-2**61 cannot wrap); floats keep their
+    dtype. ``row >= 0`` reports the first box with a size <= 0 (``strict``) or a sum
+    that overflows to inf; ``xyxy`` is then None.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> xywh_to_xyxy(np.array([[1, 2, 3, 4]], dtype=np.int32), True)[0]
+    array([[1, 2, 4, 6]], dtype=int32)
+    """
+    cdef (intp_t, int) found
+    cdef bint fits = True
+    cdef str kind = array.dtype.kind
+    cdef Py_ssize_t size = array.dtype.itemsize
+    cdef const int32_t[:, ::1] int32_view
+    cdef const int64_t[:, ::1] int64_view
+    cdef const float32_t[:, ::1] float32_view
+    cdef const float64_t[:, ::1] float64_view
+    cdef int32_t[:, ::1] out_int32
+    cdef int64_t[:, ::1] out_int64
+    cdef float32_t[:, ::1] out_float32
+    cdef float64_t[:, ::1] out_float64
+    if kind == "i" and size == 4:
+        int32_view = array
+        with nogil:
+            found = xywh_scan(int32_view, strict, &fits)
+        if found[0] >= 0:
+            return None, found[0], found[1]
+        out = np.empty(array.shape, dtype=np.int32 if fits else np.int64)
+        if fits:
+            out_int32 = out
+            with nogil:
+                xywh_write(int32_view, out_int32)
+        else:
+            out_int64 = out
+            with nogil:
+                xywh_write(int32_view, out_int64)
+    elif kind == "i" and size == 8:
+        int64_view = array
+        with nogil:
+            found = xywh_scan(int64_view, strict, &fits)
+        if found[0] >= 0:
+            return None, found[0], found[1]
+        out = out_int64 = np.empty(array.shape, dtype=np.int64)
+        with nogil:
+            xywh_write(int64_view, out_int64)
+    elif kind == "f" and size == 4:
+        float32_view = array
+        with nogil:
+            found = xywh_scan(float32_view, strict, &fits)
+        if found[0] >= 0:
+            return None, found[0], found[1]
+        out = out_float32 = np.empty(array.shape, dtype=np.float32)
+        with nogil:
+            xywh_write(float32_view, out_float32)
+    elif kind == "f" and size == 8:
+        float64_view = array
+        with nogil:
+            found = xywh_scan(float64_view, strict, &fits)
+        if found[0] >= 0:
+            return None, found[0], found[1]
+        out = out_float64 = np.empty(array.shape, dtype=np.float64)
+        with nogil:
+            xywh_write(float64_view, out_float64)
+    else:
+        raise TypeError(f"xywh_to_xyxy: unsupported dtype {array.dtype}")
+    return out, -1, REASON_OK

@@ -141,17 +141,14 @@ def check_finite(array: np.ndarray, name: str) -> None:
 def to_xyxy(array: np.ndarray, fmt: str, name: str) -> np.ndarray:
     """Convert checked ``(n, 4)`` boxes in ``fmt`` to ``xyxy``; xyxy input is returned as is.
 
-    Integer ``xywh`` becomes int64 (``x + w`` never wraps); integer ``cxcywh``
-    becomes float64 (the half-sizes need not be integers).
+    Integer ``xywh`` keeps int32 when every ``x + w`` fits, else becomes int64 (it
+    never wraps); integer ``cxcywh`` becomes float64 (the half-sizes need not be
+    integers).
     """
     if fmt == "xyxy":
         return array
     if fmt == "xywh":
-        if array.dtype.kind == "i":
-            array = array.astype(np.int64)
-        out = np.empty_like(array)
-        out[:, :2] = array[:, :2]
-        np.add(array[:, :2], array[:, 2:], out=out[:, 2:])
+        return _xywh_to_xyxy(array, name, strict=False)
     else:  # cxcywh
         if array.dtype.kind == "i":
             array = array.astype(np.float64)
@@ -162,6 +159,16 @@ def to_xyxy(array: np.ndarray, fmt: str, name: str) -> np.ndarray:
     if out.dtype.kind == "f":
         check_finite(out, name)  # x + w can overflow to inf
     return out
+
+
+def _xywh_to_xyxy(array: np.ndarray, name: str, strict: bool) -> np.ndarray:
+    """``_checks.xywh_to_xyxy`` with its errors: a size <= 0 (``strict``: the compat rule) or an inf sum."""
+    out, row, reason = _checks.xywh_to_xyxy(array, strict)
+    if out is not None:
+        return out
+    if reason == _checks.NEGATIVE_SIZE:
+        raise InvalidBoxesError(f"{COMPAT_SIZE}; {name}: row {row} is {array[row].tolist()}")
+    raise ValueError(f"{name}: expected finite values, got NaN or inf in row {row}: x + w overflows {array[row].tolist()}")
 
 
 def check_ordered(xyxy: np.ndarray, name: str, fmt: str = "xyxy") -> None:
@@ -440,12 +447,7 @@ def as_compat_boxes(boxes: Any, name: str = "boxes_array") -> np.ndarray:
     array = np.asarray(boxes)
     if array.dtype.kind in "iuf" and (array.ndim != 2 or array.shape[1] != 4):
         raise InvalidBoxesError(f"{COMPAT_SHAPE}; {name}: got shape {array.shape}")
-    array = as_array(array, name, 4)
-    bad = (array[:, 2] <= 0) | (array[:, 3] <= 0)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise InvalidBoxesError(f"{COMPAT_SIZE}; {name}: row {row} is {array[row].tolist()}")
-    return to_xyxy(array, "xywh", name)
+    return _xywh_to_xyxy(as_array(array, name, 4), name, strict=True)
 
 
 def as_compat_box(box: Any, name: str = "box1") -> np.ndarray:

@@ -17,14 +17,13 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from .harness import Row, optional, peak_rss_mb, print_table
+from .harness import PEAK_RSS_EXPRESSION, Row, optional, peak_rss_mb, print_table
 from boxgeom.datasets import random_boxes
 
 CONFIGS = [1_000_000, 10_000_000]
@@ -52,7 +51,7 @@ def write_input(n: int, directory: Path) -> Path:
 
 
 _SINGLE = """
-import json, resource, sys, time
+import json, sys, time
 import numpy as np, pyarrow as pa, pyarrow.parquet as pq
 import boxgeom
 start = time.perf_counter()
@@ -63,8 +62,8 @@ pairs = boxgeom.find_pairs(boxes)
 kernel = time.perf_counter() - found
 pq.write_table(pa.table({"i": pairs[0].astype(np.int64), "j": pairs[1].astype(np.int64)}), sys.argv[2])
 print(json.dumps({"total": time.perf_counter() - start, "kernel": kernel, "pairs": int(pairs.shape[1]),
-                  "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
-"""
+                  "rss": PEAK_RSS}))
+""".replace("PEAK_RSS", PEAK_RSS_EXPRESSION)
 
 
 def single_machine(source: Path, output: Path) -> dict:
@@ -75,7 +74,7 @@ def single_machine(source: Path, output: Path) -> dict:
 
 
 def _worker_peak_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_rss_mb()
 
 
 def on_dask(source: Path, output: Path) -> dict:

@@ -11,7 +11,7 @@ import sys
 
 import numpy as np
 
-from .harness import Row, median_time, optional, peak_rss_mb, print_table
+from .harness import PEAK_RSS_EXPRESSION, Row, median_time, optional, peak_rss_mb, print_table
 from boxgeom import compat, find_pairs, find_pairs_between
 from boxgeom.datasets import random_boxes
 
@@ -60,15 +60,14 @@ def compare(n: int, region: int, size: int) -> list[Row]:
 def rss(function: str, n: int = 1_000_000) -> float:
     """Peak RSS (MiB) of a fresh process that makes the data and runs ``function`` once."""
     code = (
-        "import sys, resource; from boxgeom.datasets import random_boxes; "
+        "import sys; from boxgeom.datasets import random_boxes; "
         f"b = random_boxes({n}, 40000, 100, seed=1, fmt={'xyxy' if function == 'find_pairs' else 'xywh'!r}); "
-        "base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss; "
         + {
             "find_pairs": "import boxgeom; boxgeom.find_pairs(b)",
             "compat": "from boxgeom import compat; compat.find_intersecting_boxes(b)",
             "bil": "import box_intersect_lib_py as p; p.find_intersecting_boxes(b)",
         }[function]
-        + "; print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        + f"; print({PEAK_RSS_EXPRESSION})"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return float(result.stdout.strip())

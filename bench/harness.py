@@ -64,9 +64,18 @@ def optional(module: str) -> Any:
         return None
 
 
+# An expression giving this process's peak RSS in MiB, for code run in a fresh process
+# (``python -c``). It reads VmHWM: ``ru_maxrss`` of a process started by vfork + exec
+# also counts its parent's peak, so it overstates what a fresh child used.
+PEAK_RSS_EXPRESSION = "int(open('/proc/self/status').read().split('VmHWM:')[1].split()[0]) / 1024"
+
+
 def peak_rss_mb() -> float:
-    """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    """Peak resident set size of this process so far, in MiB (VmHWM; ``ru_maxrss`` off Linux)."""
+    try:
+        return eval(PEAK_RSS_EXPRESSION)
+    except (OSError, IndexError, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def format_seconds(seconds: float) -> str:

@@ -32,6 +32,7 @@ from libc.string cimport memcpy, memset
 cimport numpy as cnp
 import numpy as np
 
+from boxgeom._radix cimport float_key, int_key, radix_sort
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint32_t, uint64_t
 
 cnp.import_array()
@@ -61,7 +62,6 @@ DEF HIGH = 3
 DEF PEER = 0
 DEF BANDED = 1
 DEF BOTH = 2
-cdef uint64_t SIGN = (<uint64_t> 1) << 63
 
 
 # --- keys and radix sorts --------------------------------------------------------------------
@@ -69,13 +69,10 @@ cdef uint64_t SIGN = (<uint64_t> 1) << 63
 
 cdef inline uint64_t ukey(num_t value) noexcept nogil:
     """Order-preserving map to uint64 (finite values; -0.0 and 0.0 share a key)."""
-    cdef uint64_t bits
     if num_t is int64_t:
-        return (<uint64_t> value) ^ SIGN
+        return int_key(value)
     else:
-        value = value + 0.0
-        memcpy(&bits, &value, 8)
-        return ~bits if bits & SIGN else bits | SIGN
+        return float_key(value)
 
 
 cdef inline int bit_length(uint64_t value) noexcept nogil:
@@ -134,62 +131,6 @@ cdef int lsd_words(uint64_t* a, uint64_t* tmp, intp_t n, int lo, int hi) noexcep
     return 0
 
 
-cdef int radix_pairs(uint64_t* keys, intp_t* vals, intp_t n, uint64_t* ktmp, intp_t* vtmp) noexcept nogil:
-    """Sort ``vals[:n]`` by ``keys[:n]`` in place, stable: 8-bit digits from the bottom over
-    the bits where keys differ. Return -1 when out of memory, else 0."""
-    cdef intp_t counts[256]
-    cdef intp_t i, j, total, c
-    cdef uint64_t key, varying = 0
-    cdef intp_t value
-    cdef int shift
-    cdef uint64_t* ksrc = keys
-    cdef uint64_t* kdst = ktmp
-    cdef intp_t* vsrc = vals
-    cdef intp_t* vdst = vtmp
-    cdef uint64_t* kswap
-    cdef intp_t* vswap
-    if n < 64:
-        for i in range(1, n):
-            key = keys[i]
-            value = vals[i]
-            j = i - 1
-            while j >= 0 and keys[j] > key:
-                keys[j + 1] = keys[j]
-                vals[j + 1] = vals[j]
-                j -= 1
-            keys[j + 1] = key
-            vals[j + 1] = value
-        return 0
-    for i in range(n):
-        varying |= keys[i] ^ keys[0]
-    for shift in range(0, bit_length(varying), 8):
-        if (varying >> shift) & 255 == 0:
-            continue
-        memset(counts, 0, sizeof(counts))
-        for i in range(n):
-            counts[(ksrc[i] >> shift) & 255] += 1
-        total = 0
-        for j in range(256):
-            c = counts[j]
-            counts[j] = total
-            total += c
-        for i in range(n):
-            j = (ksrc[i] >> shift) & 255
-            kdst[counts[j]] = ksrc[i]
-            vdst[counts[j]] = vsrc[i]
-            counts[j] += 1
-        kswap = ksrc
-        ksrc = kdst
-        kdst = kswap
-        vswap = vsrc
-        vsrc = vdst
-        vdst = vswap
-    if ksrc != keys:
-        memcpy(keys, ksrc, n * sizeof(uint64_t))
-        memcpy(vals, vsrc, n * sizeof(intp_t))
-    return 0
-
-
 cdef int sort_by_key(uint64_t* keys, intp_t* vals, intp_t n, uint64_t low, int bits, bint iota,
                      uint64_t* ktmp, intp_t* vtmp) noexcept nogil:
     """Stable sort of ``vals[:n]`` by ``keys[:n]``, all within ``[low, low + 2**bits)``
@@ -199,7 +140,8 @@ cdef int sort_by_key(uint64_t* keys, intp_t* vals, intp_t n, uint64_t low, int b
     cdef intp_t i
     cdef uint64_t position_mask
     if bits + shift > 64:
-        return radix_pairs(keys, vals, n, ktmp, vtmp)
+        radix_sort(keys, vals, n, ktmp, vtmp)
+        return 0
     position_mask = ((<uint64_t> 1) << shift) - 1
     for i in range(n):
         keys[i] = ((keys[i] - low) << shift) | <uint64_t> i

@@ -201,3 +201,21 @@ def xywh_to_xyxy(array, bint strict):
     else:
         raise TypeError(f"xywh_to_xyxy: unsupported dtype {array.dtype}")
     return out, -1, REASON_OK
+
+
+def first_nan(const float64_t[::1] values):
+    """Index of the first NaN in ``values``, or -1.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> first_nan(np.array([0.5, np.nan, np.nan])), first_nan(np.array([np.inf]))
+    (1, -1)
+    """
+    cdef intp_t i, n = values.shape[0], found = -1
+    with nogil:
+        for i in range(n):
+            if values[i] != values[i]:
+                found = i
+                break
+    return found

@@ -66,6 +66,8 @@ def check_n_threads(n_threads: Any) -> None:
 
 def check_threshold(value: Any, name: str, low: float = 0.0, high: float = 1.0) -> float:
     """Return ``value`` as a float in ``[low, high]``; NaN and out-of-range raise ValueError."""
+    if type(value) is float and low <= value <= high:  # the common case, without the ABC checks
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a number in [{low:g}, {high:g}], got {type(value).__name__}")
     value = float(value)
@@ -278,9 +280,9 @@ def as_scores(scores: Any, n: int, name: str = "scores", boxes_name: str = "boxe
     if array.shape[0] != n:
         raise ValueError(f"{name}: expected length {n} to match {boxes_name}, got {array.shape[0]}")
     array = np.ascontiguousarray(array, dtype=np.float64)
-    nan = np.isnan(array)
-    if nan.any():
-        raise ValueError(f"{name}: expected no NaN, got NaN at index {int(np.flatnonzero(nan)[0])}")
+    index = _checks.first_nan(array)
+    if index >= 0:
+        raise ValueError(f"{name}: expected no NaN, got NaN at index {index}")
     return array
 
 

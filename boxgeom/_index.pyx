@@ -512,6 +512,19 @@ cdef class StaticIndex:
         hits_free(&hits)
         return out
 
+    def stored_boxes(self):
+        """The stored xyxy boxes as an (n, 4) array in input order, in the storage dtype
+        (int32, float32 or float64): building from it gives the same index."""
+        cdef Py_ssize_t itemsize = 4 if self.kind != STORE_FLOAT64 else 8
+        cdef intp_t r
+        cdef char* dst
+        out = np.empty((self.n, 4), dtype=np.int32 if self.kind == STORE_INT32 else
+                       np.float32 if self.kind == STORE_FLOAT32 else np.float64)
+        dst = <char*> cnp.PyArray_DATA(out)
+        for r in range(self.n):
+            memcpy(dst + self.ids[r] * 4 * itemsize, <char*> self.rows + r * 4 * itemsize, 4 * itemsize)
+        return out
+
     def grids(self):
         """The grids, one dict per level (a diagnostic): cells, cell size, reach, boxes."""
         cdef intp_t l

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import numpy as np
 import numpy.typing as npt
@@ -67,6 +67,10 @@ class BoxIndex:
     def __len__(self) -> int:
         return len(self._core)
 
+    def __reduce__(self) -> tuple[Any, tuple[np.ndarray, str]]:
+        # pickled as its stored xyxy boxes (exactly the rows it holds), rebuilt on load
+        return _rebuild, (self._core.stored_boxes(), self._fmt)
+
     def __repr__(self) -> str:
         return f"BoxIndex(<{len(self._core)} boxes>, fmt={self._fmt!r})"
 
@@ -126,6 +130,14 @@ class BoxIndex:
         if not touching and not (x1 < x2 and y1 < y2):
             return np.empty(0, dtype=np.intp)
         return self._core.query_xyxy(x1, y1, x2, y2, touching, False)
+
+
+def _rebuild(xyxy: np.ndarray, fmt: str) -> BoxIndex:
+    """A BoxIndex from its pickled xyxy boxes, answering queries in ``fmt``."""
+    index = BoxIndex(xyxy)
+    index._fmt = fmt
+    index._fmt_code = FORMATS.index(fmt)
+    return index
 
 
 def _raise_inexact(xyxy: np.ndarray) -> NoReturn:

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from oracles import overlap_matrix, pairs_between
 
+import boxgeom
 from boxgeom import BoxIndex
 from boxgeom.datasets import random_boxes
 
@@ -245,3 +246,18 @@ def test_grids_diagnostic_splits_size_classes():
     assert len(grids) > 1 and sum(g["boxes"] for g in grids) == 5000
     assert len(BoxIndex(random_boxes(5000, 4000, 100, seed=16))._core.grids()) == 1
     assert BoxIndex(random_boxes(50, 400, 100, seed=16))._core.grids()[0]["cells"] == (1, 1)  # brute force
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.float32, np.float64])
+@pytest.mark.parametrize("fmt", ["xyxy", "xywh"])
+def test_pickle_round_trip_answers_the_same(dtype, fmt):
+    import pickle
+
+    xyxy = random_boxes(3000, 1000, 60, seed=11)
+    boxes = boxgeom.box_convert(xyxy, "xyxy", fmt).astype(dtype)
+    index = BoxIndex(boxes, fmt=fmt)
+    copy = pickle.loads(pickle.dumps(index))
+    queries = boxgeom.box_convert(random_boxes(500, 1000, 60, seed=12), "xyxy", fmt).astype(dtype)
+    assert len(copy) == len(index) and repr(copy) == repr(index)
+    assert np.array_equal(copy.query(queries), index.query(queries))
+    assert np.array_equal(copy.query(queries[0].tolist(), touching=True), index.query(queries[0].tolist(), touching=True))

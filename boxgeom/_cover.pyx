@@ -32,16 +32,10 @@ from libc.string cimport memcpy, memset
 cimport numpy as cnp
 import numpy as np
 
-from boxgeom._radix cimport float_key, int_key, radix_sort
+from boxgeom._radix cimport bit_length, float_key, int_key, radix_sort
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint32_t, uint64_t
 
 cnp.import_array()
-
-cdef extern from *:
-    """
-    static inline int boxgeom_clz64(unsigned long long v) { return v ? __builtin_clzll(v) : 64; }
-    """
-    int clz64 "boxgeom_clz64"(unsigned long long v) noexcept nogil
 
 # The arithmetic of a sweep: int64 for integer boxes, float64 for floating ones.
 ctypedef fused num_t:
@@ -73,10 +67,6 @@ cdef inline uint64_t ukey(num_t value) noexcept nogil:
         return int_key(value)
     else:
         return float_key(value)
-
-
-cdef inline int bit_length(uint64_t value) noexcept nogil:
-    return 64 - clz64(value)
 
 
 cdef int lsd_words(uint64_t* a, uint64_t* tmp, intp_t n, int lo, int hi) noexcept nogil:

@@ -30,15 +30,10 @@ from libc.string cimport memcpy, memset
 cimport numpy as cnp
 import numpy as np
 
+from boxgeom._radix cimport bit_length
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint32_t
 
 cnp.import_array()
-
-cdef extern from *:
-    """
-    static inline int boxgeom_clz64i(unsigned long long v) { return v ? __builtin_clzll(v) : 64; }
-    """
-    int clz64 "boxgeom_clz64i"(unsigned long long v) noexcept nogil
 
 # Storage types of the rows.
 ctypedef fused store_t:
@@ -187,7 +182,7 @@ cdef void sort_ids(intp_t* a, intp_t k, intp_t n, intp_t* tmp) noexcept nogil:
         else:
             quick_sort(a, k)
         return
-    bits = 64 - clz64(<unsigned long long> (n - 1 if n > 1 else 1))
+    bits = bit_length(<unsigned long long> (n - 1 if n > 1 else 1))
     shift = 0
     while shift < bits:
         memset(counts, 0, sizeof(counts))

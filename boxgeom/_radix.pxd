@@ -5,6 +5,13 @@ from libc.string cimport memcpy, memset
 
 from boxgeom._types cimport int64_t, intp_t, uint64_t
 
+cdef extern from *:
+    """
+    static inline int boxgeom_bit_length(unsigned long long v) { return v ? 64 - __builtin_clzll(v) : 0; }
+    """
+    # Number of bits needed for v (0 for 0), as Python's int.bit_length.
+    int bit_length "boxgeom_bit_length"(unsigned long long v) noexcept nogil
+
 
 cdef inline uint64_t float_key(double value) noexcept nogil:
     """Order-preserving map of a non-NaN float64 to uint64 (-0.0 and 0.0 map alike)."""

@@ -103,12 +103,7 @@ def nms(
     >>> nms([[0, 0, 10, 10], [2, 2, 5, 5]], [0.9, 0.8], 0.5, overlap_threshold=0.5)
     array([0])
     """
-    xyxy = as_boxes(boxes, "boxes", fmt)
-    values = as_scores(scores, len(xyxy))
-    iou_t = check_threshold(iou_threshold, "iou_threshold")
-    overlap_t = 2.0 if overlap_threshold is None else check_threshold(overlap_threshold, "overlap_threshold")
-    threads = _kernel_threads(n_threads, len(xyxy))
-    return _nms.greedy_nms(xyxy, values, None, iou_t, overlap_t, overlap_threshold is not None, False, threads)
+    return _greedy_nms(boxes, scores, None, iou_threshold, fmt, overlap_threshold, n_threads)
 
 
 def batched_nms(
@@ -148,9 +143,14 @@ def batched_nms(
     >>> batched_nms(boxes, [0.9, 0.8, 0.7], [0, 0, 1], 0.5)
     array([0, 2])
     """
+    return _greedy_nms(boxes, scores, idxs, iou_threshold, fmt, overlap_threshold, n_threads)
+
+
+def _greedy_nms(boxes, scores, idxs, iou_threshold, fmt, overlap_threshold, n_threads) -> np.ndarray:
+    """Validate the arguments of :func:`nms` / :func:`batched_nms` (``idxs`` None: one class) and run the kernel."""
     xyxy = as_boxes(boxes, "boxes", fmt)
     values = as_scores(scores, len(xyxy))
-    labels = as_labels(idxs, len(xyxy))
+    labels = None if idxs is None else as_labels(idxs, len(xyxy))
     iou_t = check_threshold(iou_threshold, "iou_threshold")
     overlap_t = 2.0 if overlap_threshold is None else check_threshold(overlap_threshold, "overlap_threshold")
     threads = _kernel_threads(n_threads, len(xyxy))

@@ -33,7 +33,6 @@ class Boxes:
     """Validated boxes from one source, in the format the library call takes."""
 
     boxes: np.ndarray
-    fmt: str
     source: str
     extra: dict[str, np.ndarray]
 
@@ -86,7 +85,7 @@ def _sample(args: argparse.Namespace, second: bool = False) -> Boxes:
         _say(args, f"no input file; using the built-in sample of {SAMPLE_SIZE:,} random {kind} "
              f"(seed 0, region {SAMPLE_REGION}, sizes < 100){'; second set: the same boxes jittered' if _two_sets(args) else ''}")
     extra = {"score": np.random.default_rng(2).random(SAMPLE_SIZE)}
-    return Boxes(boxes, "xyxy", "sample" if not second else "sample (jittered)", extra)
+    return Boxes(boxes, "sample" if not second else "sample (jittered)", extra)
 
 
 def _two_sets(args: argparse.Namespace) -> bool:
@@ -107,7 +106,7 @@ def _load(args: argparse.Namespace, path: str | None, extras: tuple[str, ...] = 
             extra["score"] = as_scores(extra["score"], len(boxes), f"{path} (score column)", path)
     except (ValueError, TypeError) as error:
         raise InputFileError(str(error)) from None
-    return Boxes(boxes, "xyxy", path, extra)
+    return Boxes(boxes, path, extra)
 
 
 def _say(args: argparse.Namespace, message: str) -> None:
@@ -460,10 +459,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     progress = Progress(4, args.quiet, args.command)
     try:
         print(run(args, progress))
-    except InputFileError as error:
-        print(f"boxgeom: error: {error}", file=sys.stderr)
-        return 2
-    except (ValueError, TypeError) as error:  # bad options (thresholds, tile sizes) reported by the library
+    except (ValueError, TypeError) as error:  # InputFileError, or bad options reported by the library
         print(f"boxgeom: error: {error}", file=sys.stderr)
         return 2
     finally:

@@ -7,9 +7,12 @@ of numpy reductions costs, and at large n it reads the array once.
 
 from libc.math cimport isfinite
 
+cimport numpy as cnp
 import numpy as np
 
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t
+
+cnp.import_array()
 
 ctypedef fused fused_out_t:
     int32_t
@@ -32,30 +35,87 @@ OK, NOT_FINITE, OUT_OF_RANGE, NEGATIVE_SIZE = REASON_OK, REASON_NOT_FINITE, REAS
 ORDER_NONE, ORDER_CORNERS, ORDER_SIZES = RULE_NONE, RULE_CORNERS, RULE_SIZES
 
 
-cdef (intp_t, int) scan(const coord_t[:, ::1] boxes, int order, int64_t limit) noexcept nogil:
-    """(first bad row, reason); value checks over the whole array come before order checks."""
-    cdef intp_t n = boxes.shape[0], columns = boxes.shape[1], i, c
-    cdef coord_t value
+cdef (intp_t, int) scan(const coord_t* boxes, intp_t n, intp_t columns, int order, int64_t limit) noexcept nogil:
+    """(first bad row, reason) of ``n`` C-ordered rows of ``columns`` values; value checks
+    over the whole array come before order checks."""
+    cdef intp_t i, c
+    cdef const coord_t* row
     if coord_t is float32_t or coord_t is float64_t:
-        for i in range(n):
-            for c in range(columns):
-                if not isfinite(boxes[i, c]):
-                    return i, REASON_NOT_FINITE
+        for i in range(n * columns):
+            if not isfinite(boxes[i]):
+                return i // columns, REASON_NOT_FINITE
     elif coord_t is int64_t:
-        for i in range(n):
-            for c in range(columns):
-                value = boxes[i, c]
-                if value > limit or value < -limit:
-                    return i, REASON_OUT_OF_RANGE
-    if order == RULE_CORNERS:
-        for i in range(n):
-            if boxes[i, 2] < boxes[i, 0] or boxes[i, 3] < boxes[i, 1]:
-                return i, REASON_NEGATIVE_SIZE
-    elif order == RULE_SIZES:
-        for i in range(n):
-            if boxes[i, 2] < 0 or boxes[i, 3] < 0:
-                return i, REASON_NEGATIVE_SIZE
+        for i in range(n * columns):
+            if boxes[i] > limit or boxes[i] < -limit:
+                return i // columns, REASON_OUT_OF_RANGE
+    if columns < 4:
+        return -1, REASON_OK
+    for i in range(n):
+        row = boxes + i * columns
+        if order == RULE_CORNERS and (row[2] < row[0] or row[3] < row[1]):
+            return i, REASON_NEGATIVE_SIZE
+        if order == RULE_SIZES and (row[2] < 0 or row[3] < 0):
+            return i, REASON_NEGATIVE_SIZE
     return -1, REASON_OK
+
+
+cdef int kind_of(cnp.ndarray array) noexcept:
+    """0, 1, 2, 3 for int32, int64, float32, float64 in native byte order, else -1."""
+    cdef int type_num = cnp.PyArray_TYPE(array)
+    if not cnp.PyArray_ISNOTSWAPPED(array):
+        return -1
+    if type_num == cnp.NPY_INT32 or (type_num == cnp.NPY_LONG and sizeof(long) == 4):
+        return 0
+    if type_num == cnp.NPY_INT64 or type_num == cnp.NPY_LONGLONG or (type_num == cnp.NPY_LONG and sizeof(long) == 8):
+        return 1
+    if type_num == cnp.NPY_FLOAT32:
+        return 2
+    if type_num == cnp.NPY_FLOAT64:
+        return 3
+    return -1
+
+
+cdef (intp_t, int) scan_array(cnp.ndarray array, int kind, int order, int64_t limit) noexcept:
+    """``scan`` of a C-contiguous 2-D array of kind ``kind`` (see ``kind_of``)."""
+    cdef intp_t n = cnp.PyArray_DIM(array, 0), columns = cnp.PyArray_DIM(array, 1)
+    cdef void* data = cnp.PyArray_DATA(array)
+    cdef (intp_t, int) result
+    with nogil:
+        if kind == 0:
+            result = scan(<const int32_t*> data, n, columns, order, limit)
+        elif kind == 1:
+            result = scan(<const int64_t*> data, n, columns, order, limit)
+        elif kind == 2:
+            result = scan(<const float32_t*> data, n, columns, order, limit)
+        else:
+            result = scan(<const float64_t*> data, n, columns, order, limit)
+    return result
+
+
+def valid_boxes(values, int order, int64_t limit):
+    """``values`` itself when it is already what the kernels take and passes
+    :func:`first_bad_row`: a C-contiguous native ``(n, 4)`` ndarray of int32, int64,
+    float32 or float64 with no bad row. Otherwise None: the caller's full path then
+    converts it, or reports what is wrong.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> boxes = np.array([[0, 0, 1, 1]], dtype=np.int32)
+    >>> valid_boxes(boxes, ORDER_CORNERS, 2**61) is boxes, valid_boxes([[0, 0, 1, 1]], ORDER_CORNERS, 2**61)
+    (True, None)
+    """
+    cdef cnp.ndarray array
+    cdef int kind
+    if not cnp.PyArray_CheckExact(values):
+        return None
+    array = <cnp.ndarray> values
+    if cnp.PyArray_NDIM(array) != 2 or cnp.PyArray_DIM(array, 1) != 4 or not cnp.PyArray_IS_C_CONTIGUOUS(array):
+        return None
+    kind = kind_of(array)
+    if kind < 0 or scan_array(array, kind, order, limit)[0] >= 0:
+        return None
+    return array
 
 
 def first_bad_row(array, int order, int64_t limit):
@@ -72,34 +132,10 @@ def first_bad_row(array, int order, int64_t limit):
     >>> first_bad_row(np.array([[0.0, 0, 1, 1], [0, 0, -1, 1]]), ORDER_CORNERS, 0)
     (1, 3)
     """
-    cdef (intp_t, int) result
-    cdef str kind = array.dtype.kind
-    cdef Py_ssize_t size = array.dtype.itemsize
-    if array.ndim != 2 or array.shape[1] < 4:
-        order = RULE_NONE
-    cdef const int32_t[:, ::1] int32_view
-    cdef const int64_t[:, ::1] int64_view
-    cdef const float32_t[:, ::1] float32_view
-    cdef const float64_t[:, ::1] float64_view
-    if kind == "i" and size == 4:
-        int32_view = array
-        with nogil:
-            result = scan(int32_view, order, limit)
-    elif kind == "i" and size == 8:
-        int64_view = array
-        with nogil:
-            result = scan(int64_view, order, limit)
-    elif kind == "f" and size == 4:
-        float32_view = array
-        with nogil:
-            result = scan(float32_view, order, limit)
-    elif kind == "f" and size == 8:
-        float64_view = array
-        with nogil:
-            result = scan(float64_view, order, limit)
-    else:
-        raise TypeError(f"first_bad_row: unsupported dtype {array.dtype}")
-    return result
+    cdef int kind = kind_of(array) if cnp.PyArray_Check(array) else -1
+    if kind < 0 or not cnp.PyArray_IS_C_CONTIGUOUS(array) or cnp.PyArray_NDIM(array) != 2:
+        raise TypeError(f"first_bad_row: expected a C-contiguous 2-D int32, int64, float32 or float64 array, got {array!r:.60}")
+    return scan_array(array, kind, order, limit)
 
 
 cdef (intp_t, int) xywh_scan(const coord_t[:, ::1] boxes, bint strict, bint* fits_int32) noexcept nogil:

@@ -32,7 +32,7 @@ from libc.string cimport memcpy, memset
 cimport numpy as cnp
 import numpy as np
 
-from boxgeom._radix cimport bit_length, float_key, int_key, radix_sort
+from boxgeom._radix cimport bit_length, ctz64, float_key, int_key, radix_sort
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint32_t, uint64_t
 
 cnp.import_array()
@@ -47,6 +47,9 @@ DEF INT_TILE_LIMIT = 4611686018427387904  # 2**62
 # Buckets a search may visit before it falls back to scanning every open tile.
 DEF MAX_BUCKETS = 8
 DEF MAX_SLOTS = 16384
+DEF SMALL_SORT = 32       # below this many words an insertion sort
+DEF MAX_DIGIT = 11        # bits per radix digit, at most
+DEF SERIAL_WITH_GIL = 4096  # below this many boxes the GIL is kept (releasing it costs more)
 # Fields of one tile in Tiles.data.
 DEF LIMIT = 0
 DEF TOP = 1
@@ -71,34 +74,38 @@ cdef inline uint64_t ukey(num_t value) noexcept nogil:
 
 cdef int lsd_words(uint64_t* a, uint64_t* tmp, intp_t n, int lo, int hi) noexcept nogil:
     """Sort the words ``a[:n]`` by their bits ``[lo, hi)``, stable (so the bits below ``lo``
-    keep their order): digits of 5 to 11 bits (by n) from the bottom, constant digits skipped.
-    Return -1 when out of memory."""
-    cdef int width = 11 if n >= 65536 else (8 if n >= 1024 else 5), shift
-    cdef intp_t buckets = (<intp_t> 1) << width, i, j, total, c
-    cdef uint64_t mask = <uint64_t> (buckets - 1), varying = 0, value
+    keep their order): as few digits of at most 11 bits as cover the bits that vary, from
+    the bottom. The bits from ``hi`` up are zero and those below ``lo`` distinct, so for
+    a few words an insertion sort of the whole words does the same. Return 0."""
+    cdef intp_t counts[1 << MAX_DIGIT]
+    cdef int width, shift, passes
+    cdef intp_t buckets, i, j, total, c
+    cdef uint64_t mask, varying = 0, value
     cdef uint64_t* src = a
     cdef uint64_t* dst = tmp
     cdef uint64_t* swap
-    cdef intp_t* counts
-    if n < 64:
+    if n < SMALL_SORT:
         for i in range(1, n):
             value = a[i]
             j = i - 1
-            while j >= 0 and (a[j] >> lo) > (value >> lo):
+            while j >= 0 and a[j] > value:
                 a[j + 1] = a[j]
                 j -= 1
             a[j + 1] = value
         return 0
     for i in range(n):
         varying |= a[i] ^ a[0]
-    counts = <intp_t*> malloc(buckets * sizeof(intp_t))
-    if counts == NULL:
-        return -1
-    shift = lo - width
-    while shift + width < hi:
-        shift += width
-        if (varying >> shift) & mask == 0:
-            continue
+    varying >>= lo
+    if hi - lo < 64:
+        varying &= ((<uint64_t> 1) << (hi - lo)) - 1
+    if varying == 0:
+        return 0
+    shift = lo + ctz64(varying)  # the digits start at the lowest varying bit
+    passes = (lo + bit_length(varying) - shift + MAX_DIGIT - 1) // MAX_DIGIT
+    width = (lo + bit_length(varying) - shift + passes - 1) // passes
+    buckets = (<intp_t> 1) << width
+    mask = <uint64_t> (buckets - 1)
+    while passes:
         memset(counts, 0, buckets * sizeof(intp_t))
         for i in range(n):
             counts[(src[i] >> shift) & mask] += 1
@@ -115,7 +122,8 @@ cdef int lsd_words(uint64_t* a, uint64_t* tmp, intp_t n, int lo, int hi) noexcep
         swap = src
         src = dst
         dst = swap
-    free(counts)
+        shift += width
+        passes -= 1
     if src != a:
         memcpy(a, src, n * sizeof(uint64_t))
     return 0
@@ -603,6 +611,28 @@ cdef intp_t slot_count(const coord_t* s, intp_t n, double* base, double* inverse
     return slots_for(<double> bucket_of(top, low, inverse[0]) + 1)
 
 
+cdef int sort_and_sweep(const coord_t* boxes, intp_t n, num_t width, num_t height, int sweeps, int n_threads,
+                        intp_t* order, coord_t* s, intp_t* tile_of, Tiles* tiles, intp_t* counts) noexcept nogil:
+    """Sort the rows into ``order`` and ``s``, then run the sweeps (``run``); -1 when out of memory."""
+    cdef double base = 0, inverse = 1
+    cdef intp_t slots, k
+    if prepare(boxes, n, order, s, n_threads) < 0:
+        return -1
+    slots = slot_count(s, n, &base, &inverse, <double> height)
+    if sweeps == BOTH and n_threads > 1:
+        for k in prange(2, num_threads=2, schedule="static", chunksize=1):
+            if k == 0:
+                counts[0] = sweep_peer(s, n, width, height, base, inverse, slots, &tiles[0], tile_of)
+            else:
+                counts[1] = sweep_banded(s, n, width, height, base, inverse, slots, &tiles[1], tile_of + n)
+    else:
+        if sweeps != BANDED:
+            counts[0] = sweep_peer(s, n, width, height, base, inverse, slots, &tiles[0], tile_of)
+        if sweeps != PEER:
+            counts[1] = sweep_banded(s, n, width, height, base, inverse, slots, &tiles[1], tile_of + n)
+    return 0
+
+
 cdef object run(const coord_t* boxes, intp_t n, num_t width, num_t height, int sweeps, int n_threads):
     """Sort, sweep and return ``(tiles, indptr, indices)``.
 
@@ -617,47 +647,36 @@ cdef object run(const coord_t* boxes, intp_t n, num_t width, num_t height, int s
     cdef intp_t* tile_of = <intp_t*> malloc(max(n, 1) * 2 * sizeof(intp_t))
     cdef Tiles tiles[2]
     cdef intp_t counts[2]
-    cdef double base = 0, inverse = 1
-    cdef intp_t slots = 4
+    cdef cnp.npy_intp dims[2]
     cdef bint failed = order == NULL or s == NULL or tile_of == NULL
-    cdef num_t[:, ::1] view
+    cdef num_t* view
     cdef const num_t* xs
     cdef const num_t* data
     memset(tiles, 0, sizeof(tiles))
     counts[0] = counts[1] = 0
     try:
         if not failed and n:
-            with nogil:
-                if prepare(boxes, n, order, s, n_threads) < 0:
-                    failed = True
-                else:
-                    slots = slot_count(s, n, &base, &inverse, <double> height)
-                    if sweeps == BOTH and n_threads > 1:
-                        for k in prange(2, num_threads=2, schedule="static", chunksize=1):
-                            if k == 0:
-                                counts[0] = sweep_peer(s, n, width, height, base, inverse, slots, &tiles[0],
-                                                       tile_of)
-                            else:
-                                counts[1] = sweep_banded(s, n, width, height, base, inverse, slots, &tiles[1],
-                                                         tile_of + n)
-                    else:
-                        if sweeps != BANDED:
-                            counts[0] = sweep_peer(s, n, width, height, base, inverse, slots, &tiles[0], tile_of)
-                        if sweeps != PEER:
-                            counts[1] = sweep_banded(s, n, width, height, base, inverse, slots, &tiles[1],
-                                                     tile_of + n)
+            if n >= SERIAL_WITH_GIL:
+                with nogil:
+                    failed = sort_and_sweep(boxes, n, width, height, sweeps, n_threads, order, s, tile_of, tiles,
+                                            counts) < 0
+            else:
+                failed = sort_and_sweep(boxes, n, width, height, sweeps, n_threads, order, s, tile_of, tiles,
+                                        counts) < 0
         if failed or counts[0] < 0 or counts[1] < 0:
             raise MemoryError()
         chosen = 0 if sweeps == PEER or (sweeps == BOTH and counts[0] < counts[1]) else 1
         count = counts[chosen]
-        corners = np.empty((count, 2), dtype=np.int64 if num_t is int64_t else np.float64)
-        view = corners
+        dims[0] = count
+        dims[1] = 2
+        corners = cnp.PyArray_EMPTY(2, dims, cnp.NPY_INT64 if num_t is int64_t else cnp.NPY_FLOAT64, 0)
+        view = <num_t*> cnp.PyArray_DATA(corners)
         xs = <const num_t*> tiles[chosen].corner_x
         data = <const num_t*> tiles[chosen].data
         for k in range(count):
-            view[k, 0] = xs[k]
+            view[2 * k] = xs[k]
             # tile_cover: the top of the highest member; the peer: pushed up to its lowest member
-            view[k, 1] = data[4 * k + BOTTOM] - height if sweeps == PEER else data[4 * k + TOP]
+            view[2 * k + 1] = data[4 * k + BOTTOM] - height if sweeps == PEER else data[4 * k + TOP]
         # the other sweep's half of tile_of is free now
         indptr, indices = group(tile_of + chosen * n, order, n, count, sweeps == PEER, tile_of + (1 - chosen) * n,
                                 n_threads)
@@ -670,37 +689,52 @@ cdef object run(const coord_t* boxes, intp_t n, num_t width, num_t height, int s
             tiles_free(&tiles[k])
 
 
+cdef void fill_groups(const intp_t* tile_of, const intp_t* order, intp_t n, intp_t count, bint sweep_order,
+                      intp_t* by_index, int n_threads, int64_t* indptr, intp_t* indices, int64_t* cursor) noexcept nogil:
+    """The body of ``group``: ``indptr`` (zeroed, count + 1) and ``indices`` (n); ``cursor`` is scratch."""
+    cdef intp_t p, t, i
+    for p in range(n):
+        indptr[tile_of[p] + 1] += 1
+    for t in range(count):
+        indptr[t + 1] += indptr[t]
+        cursor[t] = indptr[t]
+    if sweep_order:
+        for p in range(n):
+            t = tile_of[p]
+            indices[cursor[t]] = order[p]
+            cursor[t] += 1
+    else:
+        if n_threads > 1:
+            for p in prange(n, schedule="static", num_threads=n_threads):
+                by_index[order[p]] = tile_of[p]
+        else:
+            for p in range(n):
+                by_index[order[p]] = tile_of[p]
+        for i in range(n):
+            t = by_index[i]
+            indices[cursor[t]] = i
+            cursor[t] += 1
+
+
 cdef object group(const intp_t* tile_of, const intp_t* order, intp_t n, intp_t count, bint sweep_order,
                   intp_t* by_index, int n_threads):
     """CSR of the members of each tile. ``tile_of[p]`` is the tile of box ``order[p]``.
     Members are listed in sweep order (``sweep_order``) or by ascending index (then
     ``by_index``, room for n entries, is scratch)."""
-    indptr_array = np.zeros(count + 1, dtype=np.int64)
-    indices_array = np.empty(n, dtype=np.intp)
-    cdef int64_t[::1] indptr = indptr_array
-    cdef intp_t[::1] indices = indices_array
+    cdef cnp.npy_intp length = count + 1
+    indptr_array = cnp.PyArray_ZEROS(1, &length, cnp.NPY_INT64, 0)
+    length = n
+    indices_array = cnp.PyArray_EMPTY(1, &length, cnp.NPY_INTP, 0)
+    cdef int64_t* indptr = <int64_t*> cnp.PyArray_DATA(indptr_array)
+    cdef intp_t* indices = <intp_t*> cnp.PyArray_DATA(indices_array)
     cdef int64_t* cursor = <int64_t*> malloc(max(count, 1) * sizeof(int64_t))
-    cdef intp_t p, t, i
     if cursor == NULL:
         raise MemoryError()
-    with nogil:
-        for p in range(n):
-            indptr[tile_of[p] + 1] += 1
-        for t in range(count):
-            indptr[t + 1] += indptr[t]
-            cursor[t] = indptr[t]
-        if sweep_order:
-            for p in range(n):
-                t = tile_of[p]
-                indices[cursor[t]] = order[p]
-                cursor[t] += 1
-        else:
-            for p in prange(n, schedule="static", num_threads=n_threads):
-                by_index[order[p]] = tile_of[p]
-            for i in range(n):
-                t = by_index[i]
-                indices[cursor[t]] = i
-                cursor[t] += 1
+    if n >= SERIAL_WITH_GIL:
+        with nogil:
+            fill_groups(tile_of, order, n, count, sweep_order, by_index, n_threads, indptr, indices, cursor)
+    else:
+        fill_groups(tile_of, order, n, count, sweep_order, by_index, n_threads, indptr, indices, cursor)
     free(cursor)
     return indptr_array, indices_array
 
@@ -771,7 +805,10 @@ cdef object cover(const coord_t* boxes, intp_t n, double width, double height, i
     """The size check (float64, or exact integers with ``exact``), then the sweeps in the
     boxes' arithmetic (int64 tiles of ``w_int x h_int`` for integers)."""
     cdef intp_t bad
-    with nogil:
+    if n >= SERIAL_WITH_GIL:
+        with nogil:
+            bad = first_too_big(boxes, n, width, height, w_int, h_int, exact)
+    else:
         bad = first_too_big(boxes, n, width, height, w_int, h_int, exact)
     if bad >= 0:
         return bad, np.empty((0, 2), dtype=np.int64), np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.intp)

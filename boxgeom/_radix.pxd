@@ -8,9 +8,12 @@ from boxgeom._types cimport int64_t, intp_t, uint64_t
 cdef extern from *:
     """
     static inline int boxgeom_bit_length(unsigned long long v) { return v ? 64 - __builtin_clzll(v) : 0; }
+    static inline int boxgeom_ctz64(unsigned long long v) { return v ? __builtin_ctzll(v) : 64; }
     """
     # Number of bits needed for v (0 for 0), as Python's int.bit_length.
     int bit_length "boxgeom_bit_length"(unsigned long long v) noexcept nogil
+    # Number of trailing zero bits of v (64 for 0).
+    int ctz64 "boxgeom_ctz64"(unsigned long long v) noexcept nogil
 
 
 cdef inline uint64_t float_key(double value) noexcept nogil:

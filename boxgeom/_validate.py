@@ -78,6 +78,8 @@ def check_threshold(value: Any, name: str, low: float = 0.0, high: float = 1.0) 
 
 def check_positive(value: Any, name: str) -> float:
     """Return ``value`` as a float that is finite and > 0, else raise."""
+    if type(value) is int and value > 0 or type(value) is float and 0 < value < math.inf:  # the common case
+        return float(value)
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a positive number, got {type(value).__name__}")
     number = float(value)
@@ -196,6 +198,10 @@ def as_boxes(boxes: Any, name: str = "boxes", fmt: str = "xyxy") -> np.ndarray:
     >>> as_boxes([[0, 0, 2, 2]], fmt="xywh").tolist()
     [[0, 0, 2, 2]]
     """
+    if fmt == "xyxy":
+        valid = _checks.valid_boxes(boxes, _checks.ORDER_CORNERS, INT64_LIMIT)  # the common case, in one call
+        if valid is not None:
+            return valid
     check_fmt(fmt)
     order = _checks.ORDER_CORNERS if fmt == "xyxy" else _checks.ORDER_SIZES
     return to_xyxy(as_array(boxes, name, 4, order), fmt, name)
@@ -205,6 +211,8 @@ def as_box_pair(boxes1: Any, boxes2: Any, fmt: str = "xyxy") -> tuple[np.ndarray
     """Validate two box arrays and bring them to one common kernel dtype (``np.result_type``)."""
     first = as_boxes(boxes1, "boxes1", fmt)
     second = as_boxes(boxes2, "boxes2", fmt)
+    if first.dtype == second.dtype:
+        return first, second
     common = kernel_dtype(np.result_type(first.dtype, second.dtype), "boxes")
     return first.astype(common, copy=False), second.astype(common, copy=False)
 

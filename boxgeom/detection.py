@@ -219,9 +219,9 @@ def match_greedy(
     return _nms.greedy_matching(first, second, threshold, False, False, threads)
 
 
-def _kernel_threads(n_threads: int | None, n_rows: int) -> int:
-    """Threads for an NMS or matching kernel over ``n_rows`` boxes (validates ``n_threads``)."""
-    if n_rows < _PARALLEL_ROWS:
+def _kernel_threads(n_threads: int | None, n_rows: int, minimum: int = _PARALLEL_ROWS) -> int:
+    """Threads for a kernel over ``n_rows`` boxes, 1 below ``minimum`` (validates ``n_threads``)."""
+    if n_rows < minimum:
         check_n_threads(n_threads)
         return 1
     return effective_n_threads(n_threads)
@@ -372,8 +372,8 @@ def tile_cover(
     xyxy = as_boxes(boxes, "boxes", fmt)
     width = check_positive(tile_width, "tile_width")
     height = check_positive(tile_height, "tile_height")
-    threads = effective_n_threads(n_threads)
-    bad, tiles, indptr, indices = _cover.tile_cover(xyxy, width, height, True, threads if len(xyxy) >= _PARALLEL_COVER else 1)
+    threads = _kernel_threads(n_threads, len(xyxy), _PARALLEL_COVER)
+    bad, tiles, indptr, indices = _cover.tile_cover(xyxy, width, height, True, threads)
     if bad >= 0:
         check_fits_tile(xyxy, width, height)  # the kernel uses its rule: this raises, naming row `bad`
         raise AssertionError(f"tile_cover: row {bad} does not fit the tile")  # pragma: no cover

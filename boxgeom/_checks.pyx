@@ -138,32 +138,53 @@ def first_bad_row(array, int order, int64_t limit):
     return scan_array(array, kind, order, limit)
 
 
-cdef (intp_t, int) xywh_scan(const coord_t[:, ::1] boxes, bint strict, bint* fits_int32) noexcept nogil:
+cdef (intp_t, int) xywh_scan(const coord_t* boxes, intp_t n, bint strict, bint* fits_int32) noexcept nogil:
     """First row with a non-positive size (``strict``) or a sum x + w overflowing to inf; int32 fit of the sums."""
-    cdef intp_t n = boxes.shape[0], i, c
+    cdef intp_t i, c
     cdef double total
+    cdef const coord_t* row
     fits_int32[0] = True
     for i in range(n):
-        if strict and (boxes[i, 2] <= 0 or boxes[i, 3] <= 0):
+        row = boxes + 4 * i
+        if strict and (row[2] <= 0 or row[3] <= 0):
             return i, REASON_NEGATIVE_SIZE
         for c in range(2):
             if coord_t is int32_t:
-                total = <double> (<int64_t> boxes[i, c] + <int64_t> boxes[i, c + 2])
+                total = <double> (<int64_t> row[c] + <int64_t> row[c + 2])
                 if total > 2147483647.0 or total < -2147483648.0:
                     fits_int32[0] = False
             elif coord_t is float32_t or coord_t is float64_t:
-                if not isfinite(<coord_t> (boxes[i, c] + boxes[i, c + 2])):
+                if not isfinite(<coord_t> (row[c] + row[c + 2])):
                     return i, REASON_NOT_FINITE
     return -1, REASON_OK
 
 
-cdef void xywh_write(const coord_t[:, ::1] boxes, fused_out_t[:, ::1] out) noexcept nogil:
-    cdef intp_t n = boxes.shape[0], i
-    for i in range(n):
-        out[i, 0] = <fused_out_t> boxes[i, 0]
-        out[i, 1] = <fused_out_t> boxes[i, 1]
-        out[i, 2] = <fused_out_t> boxes[i, 0] + <fused_out_t> boxes[i, 2]
-        out[i, 3] = <fused_out_t> boxes[i, 1] + <fused_out_t> boxes[i, 3]
+cdef void xywh_write(const coord_t* boxes, intp_t n, fused_out_t* out) noexcept nogil:
+    cdef intp_t i
+    for i in range(0, 4 * n, 4):
+        out[i] = <fused_out_t> boxes[i]
+        out[i + 1] = <fused_out_t> boxes[i + 1]
+        out[i + 2] = <fused_out_t> boxes[i] + <fused_out_t> boxes[i + 2]
+        out[i + 3] = <fused_out_t> boxes[i + 1] + <fused_out_t> boxes[i + 3]
+
+
+cdef object xywh_convert(const coord_t* boxes, intp_t n, bint strict, int out_type):
+    """``xywh_to_xyxy`` for one coordinate type; ``out_type`` is its own numpy type number."""
+    cdef (intp_t, int) found
+    cdef bint fits = True
+    cdef cnp.npy_intp dims[2]
+    found = xywh_scan(boxes, n, strict, &fits)
+    if found[0] >= 0:
+        return None, found[0], found[1]
+    dims[0] = n
+    dims[1] = 4
+    if coord_t is int32_t and not fits:
+        out = cnp.PyArray_EMPTY(2, dims, cnp.NPY_INT64, 0)
+        xywh_write(boxes, n, <int64_t*> cnp.PyArray_DATA(out))
+    else:
+        out = cnp.PyArray_EMPTY(2, dims, out_type, 0)
+        xywh_write(boxes, n, <coord_t*> cnp.PyArray_DATA(out))
+    return out, -1, REASON_OK
 
 
 def xywh_to_xyxy(array, bint strict):
@@ -180,63 +201,44 @@ def xywh_to_xyxy(array, bint strict):
     >>> xywh_to_xyxy(np.array([[1, 2, 3, 4]], dtype=np.int32), True)[0]
     array([[1, 2, 4, 6]], dtype=int32)
     """
-    cdef (intp_t, int) found
-    cdef bint fits = True
-    cdef str kind = array.dtype.kind
-    cdef Py_ssize_t size = array.dtype.itemsize
-    cdef const int32_t[:, ::1] int32_view
-    cdef const int64_t[:, ::1] int64_view
-    cdef const float32_t[:, ::1] float32_view
-    cdef const float64_t[:, ::1] float64_view
-    cdef int32_t[:, ::1] out_int32
-    cdef int64_t[:, ::1] out_int64
-    cdef float32_t[:, ::1] out_float32
-    cdef float64_t[:, ::1] out_float64
-    if kind == "i" and size == 4:
-        int32_view = array
-        with nogil:
-            found = xywh_scan(int32_view, strict, &fits)
-        if found[0] >= 0:
-            return None, found[0], found[1]
-        out = np.empty(array.shape, dtype=np.int32 if fits else np.int64)
-        if fits:
-            out_int32 = out
-            with nogil:
-                xywh_write(int32_view, out_int32)
-        else:
-            out_int64 = out
-            with nogil:
-                xywh_write(int32_view, out_int64)
-    elif kind == "i" and size == 8:
-        int64_view = array
-        with nogil:
-            found = xywh_scan(int64_view, strict, &fits)
-        if found[0] >= 0:
-            return None, found[0], found[1]
-        out = out_int64 = np.empty(array.shape, dtype=np.int64)
-        with nogil:
-            xywh_write(int64_view, out_int64)
-    elif kind == "f" and size == 4:
-        float32_view = array
-        with nogil:
-            found = xywh_scan(float32_view, strict, &fits)
-        if found[0] >= 0:
-            return None, found[0], found[1]
-        out = out_float32 = np.empty(array.shape, dtype=np.float32)
-        with nogil:
-            xywh_write(float32_view, out_float32)
-    elif kind == "f" and size == 8:
-        float64_view = array
-        with nogil:
-            found = xywh_scan(float64_view, strict, &fits)
-        if found[0] >= 0:
-            return None, found[0], found[1]
-        out = out_float64 = np.empty(array.shape, dtype=np.float64)
-        with nogil:
-            xywh_write(float64_view, out_float64)
-    else:
-        raise TypeError(f"xywh_to_xyxy: unsupported dtype {array.dtype}")
-    return out, -1, REASON_OK
+    cdef int kind = kind_of(array) if cnp.PyArray_Check(array) else -1
+    if kind < 0 or cnp.PyArray_NDIM(array) != 2 or cnp.PyArray_DIM(array, 1) != 4 or not cnp.PyArray_IS_C_CONTIGUOUS(array):
+        raise TypeError(f"xywh_to_xyxy: expected a C-contiguous (n, 4) int32, int64, float32 or float64 array")
+    cdef intp_t n = cnp.PyArray_DIM(array, 0)
+    cdef void* data = cnp.PyArray_DATA(array)
+    if kind == 0:
+        return xywh_convert(<const int32_t*> data, n, strict, cnp.NPY_INT32)
+    if kind == 1:
+        return xywh_convert(<const int64_t*> data, n, strict, cnp.NPY_INT64)
+    if kind == 2:
+        return xywh_convert(<const float32_t*> data, n, strict, cnp.NPY_FLOAT32)
+    return xywh_convert(<const float64_t*> data, n, strict, cnp.NPY_FLOAT64)
+
+
+def valid_scores(values, intp_t n):
+    """Whether ``values`` is already what the kernels take: a C-contiguous native
+    float64 ndarray of shape ``(n,)`` without NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> valid_scores(np.array([0.5, 1.0]), 2), valid_scores(np.array([0.5, np.nan]), 2), valid_scores([0.5, 1.0], 2)
+    (True, False, False)
+    """
+    cdef cnp.ndarray array
+    cdef const double* data
+    cdef intp_t i
+    if not cnp.PyArray_CheckExact(values):
+        return False
+    array = <cnp.ndarray> values
+    if cnp.PyArray_NDIM(array) != 1 or cnp.PyArray_DIM(array, 0) != n or not cnp.PyArray_IS_C_CONTIGUOUS(array) \
+            or cnp.PyArray_TYPE(array) != cnp.NPY_FLOAT64 or not cnp.PyArray_ISNOTSWAPPED(array):
+        return False
+    data = <const double*> cnp.PyArray_DATA(array)
+    for i in range(n):
+        if data[i] != data[i]:
+            return False
+    return True
 
 
 def first_nan(const float64_t[::1] values):

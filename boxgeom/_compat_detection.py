@@ -34,6 +34,8 @@ COMPAT_LENGTH = "Length of boxes list must match length of scores list"
 
 def _threshold(value, name: str) -> float:
     """A float64 threshold as the peer takes it: any real number, NaN included."""
+    if type(value) is float:  # the common case, without the ABC checks
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a float, got {type(value).__name__}")
     return float(value)
@@ -77,10 +79,8 @@ def find_non_max_suppressed(
     values = as_scores(values, len(xyxy), boxes_name="boxes_array")
     iou_t = _threshold(iou_threshold, "iou_threshold")
     overlap_t = _threshold(overlap_threshold, "overlap_threshold")
-    keep = _nms.greedy_nms(xyxy, values, None, iou_t, overlap_t, True, True, _kernel_threads(None, len(xyxy)))
-    mask = np.zeros(len(xyxy), dtype=bool)
-    mask[keep] = True
-    return mask
+    return _nms.greedy_nms(xyxy, values, None, iou_t, overlap_t, True, True, _kernel_threads(None, len(xyxy)),
+                           as_mask=True)
 
 
 def find_best_matches(
@@ -116,14 +116,7 @@ def find_best_matches(
     else:
         first, second = common_dtype(first, as_compat_boxes(boxes_array_2, "boxes_array_2"))
     threshold = _threshold(iou_threshold, "iou_threshold")
-    matches, remaining1, remaining2 = _nms.greedy_matching(
-        first, second, threshold, True, True, _kernel_threads(None, len(first))
-    )
-    return (
-        np.ascontiguousarray(matches.T, dtype=np.uint32).reshape(-1, 2),
-        remaining1.astype(np.uint32),
-        remaining2.astype(np.uint32),
-    )
+    return _nms.greedy_matching(first, second, threshold, True, True, _kernel_threads(None, len(first)), as_uint32=True)
 
 
 def efficient_coverage(boxes_array: npt.ArrayLike, tile_width: int, tile_height: int) -> list:

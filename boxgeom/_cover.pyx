@@ -32,6 +32,7 @@ from libc.string cimport memcpy, memset
 cimport numpy as cnp
 import numpy as np
 
+from boxgeom._kinds cimport box_kind
 from boxgeom._radix cimport bit_length, ctz64, float_key, int_key, radix_sort
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint32_t, uint64_t
 
@@ -739,19 +740,6 @@ cdef object group(const intp_t* tile_of, const intp_t* order, intp_t n, intp_t c
     return indptr_array, indices_array
 
 
-cdef int kind_of(cnp.ndarray array) except -1:
-    """0, 1, 2, 3 for a C-contiguous (n, 4) array of int32, int64, float32, float64."""
-    cdef int size = cnp.PyArray_ITEMSIZE(array)
-    if cnp.PyArray_NDIM(array) != 2 or cnp.PyArray_DIM(array, 1) != 4 or not cnp.PyArray_IS_C_CONTIGUOUS(array) \
-            or not cnp.PyArray_ISNOTSWAPPED(array):
-        raise TypeError("expected a C-contiguous array of shape (n, 4)")
-    if cnp.PyArray_ISINTEGER(array) and cnp.PyArray_ISSIGNED(array) and (size == 4 or size == 8):
-        return 0 if size == 4 else 1
-    if cnp.PyArray_ISFLOAT(array) and (size == 4 or size == 8):
-        return 2 if size == 4 else 3
-    raise TypeError(f"expected int32, int64, float32 or float64 boxes, got {array.dtype}")
-
-
 def tile_cover(cnp.ndarray boxes not None, double width, double height, bint both, int n_threads):
     """Cover xyxy ``boxes`` (a C-contiguous (n, 4) array of int32, int64, float32 or
     float64) with ``width x height`` tiles by the banded sweep, or with ``both`` by the
@@ -762,7 +750,7 @@ def tile_cover(cnp.ndarray boxes not None, double width, double height, bint bot
     corners of ``floor(width) x floor(height)`` tiles for integer boxes, float64 corners
     for floating ones; members are listed by ascending index.
     """
-    cdef int kind = kind_of(boxes)
+    cdef int kind = box_kind(boxes)
     cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
     cdef void* data = cnp.PyArray_DATA(boxes)
     cdef int sweeps = BOTH if both else BANDED
@@ -785,7 +773,7 @@ def peer_cover(cnp.ndarray boxes not None, width, height):
     height`` (exact for integers) or -1; tiles are the peer's corners (int64, float64
     for floating boxes) in opening order; members are listed in sweep order.
     """
-    cdef int kind = kind_of(boxes)
+    cdef int kind = box_kind(boxes)
     cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
     cdef void* data = cnp.PyArray_DATA(boxes)
     cdef int64_t w_int = min(width, INT_TILE_LIMIT)

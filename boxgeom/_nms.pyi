@@ -2,7 +2,7 @@ import numpy as np
 import numpy.typing as npt
 
 def greedy_nms(
-    boxes: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    boxes: npt.NDArray[np.generic],  # C-contiguous (n, 4) int32, int64, float32 or float64
     scores: npt.NDArray[np.float64],  # const double[::1]
     labels: npt.NDArray[np.int64] | None,  # const int64_t[::1]
     iou_threshold: float,
@@ -11,16 +11,18 @@ def greedy_nms(
     peer_rule: bool,
     n_threads: int,
     method: int = 0,
-) -> npt.NDArray[np.intp]: ...
+    as_mask: bool = False,
+) -> npt.NDArray[np.intp] | npt.NDArray[np.bool_]: ...
 def greedy_matching(
-    boxes1: npt.NDArray[np.generic],  # const coord_t[:, ::1]
-    boxes2: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    boxes1: npt.NDArray[np.generic],  # C-contiguous (n, 4) int32, int64, float32 or float64
+    boxes2: npt.NDArray[np.generic],  # the same dtype
     threshold: float,
     peer_rule: bool,
     by_second: bool,
     n_threads: int,
     method: int = 0,
-) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.intp], npt.NDArray[np.intp]]: ...
+    as_uint32: bool = False,
+) -> tuple[npt.NDArray[np.intp | np.uint32], npt.NDArray[np.intp | np.uint32], npt.NDArray[np.intp | np.uint32]]: ...
 def pair_overlaps(
     boxes1: npt.NDArray[np.generic],  # const coord_t[:, ::1]
     boxes2: npt.NDArray[np.generic],  # const coord_t[:, ::1]

@@ -45,12 +45,16 @@ into float64, so integer boxes within +-2**26 give exact areas, as in the peer.
 from cython.parallel cimport prange, threadid
 from libc.math cimport INFINITY, exp, log, sqrt
 from libc.stdlib cimport calloc, free, malloc, realloc
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
+cimport numpy as cnp
 import numpy as np
 
+from boxgeom._kinds cimport box_kind
 from boxgeom._radix cimport float_key, int_key, radix_sort
-from boxgeom._types cimport coord_t, int32_t, int64_t, intp_t, uint8_t, uint64_t
+from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint8_t, uint32_t, uint64_t
+
+cnp.import_array()
 
 # Tuning constants: they change the speed, never the result.
 cdef intp_t NMS_BRUTE = 256  # up to this many boxes, NMS tests every kept box
@@ -887,40 +891,83 @@ cdef intp_t nms_space(const coord_t[:, ::1] boxes, const uint64_t* box_key, cons
     return count
 
 
-def greedy_nms(const coord_t[:, ::1] boxes, const double[::1] scores, const int64_t[::1] labels,
+def greedy_nms(cnp.ndarray boxes not None, const double[::1] scores, const int64_t[::1] labels,
                double iou_threshold, double overlap_threshold, bint use_overlap, bint peer_rule, int n_threads,
-               int method=AUTO):
+               int method=AUTO, bint as_mask=False):
     """Greedy NMS; return the kept boxes (intp) in visiting order (decreasing score,
-    ties by lower index). ``labels`` (or None): boxes of different labels never
-    suppress each other. Thresholds and the rule are those of ``suppresses``.
-    ``n_threads`` decide boxes in parallel (``SPACE``); the result never depends on
-    it, nor on ``method`` (0 auto, 1 brute force, 2 score-order walk, 3 space order)."""
-    cdef intp_t n = boxes.shape[0], i, count = -1
-    cdef const int64_t* label_ptr = NULL
-    keep_array = np.empty(n, dtype=np.intp)
-    cdef intp_t[::1] keep = keep_array
-    if n == 0:
-        return keep_array
-    if labels is not None:
-        label_ptr = &labels[0]
-    cdef uint64_t* box_key = <uint64_t*> malloc(n * sizeof(uint64_t))
-    if box_key == NULL:
-        raise MemoryError()
-    with nogil:
-        for i in range(n):
-            box_key[i] = ~float_key(scores[i])  # ascending key = decreasing score
+    ties by lower index), or with ``as_mask`` a bool mask (True = kept). ``labels``
+    (or None): boxes of different labels never suppress each other. Thresholds and
+    the rule are those of ``suppresses``. ``n_threads`` decide boxes in parallel
+    (``SPACE``); the result never depends on it, nor on ``method`` (0 auto, 1 brute
+    force, 2 score-order walk, 3 space order)."""
+    cdef int kind = box_kind(boxes)
+    if kind == 0:
+        return nms_boxes[int32_t](boxes, scores, labels, iou_threshold, overlap_threshold, use_overlap, peer_rule,
+                                  n_threads, method, as_mask)
+    if kind == 1:
+        return nms_boxes[int64_t](boxes, scores, labels, iou_threshold, overlap_threshold, use_overlap, peer_rule,
+                                  n_threads, method, as_mask)
+    if kind == 2:
+        return nms_boxes[float32_t](boxes, scores, labels, iou_threshold, overlap_threshold, use_overlap, peer_rule,
+                                    n_threads, method, as_mask)
+    return nms_boxes[float64_t](boxes, scores, labels, iou_threshold, overlap_threshold, use_overlap, peer_rule,
+                                n_threads, method, as_mask)
+
+
+cdef object nms_boxes(const coord_t[:, ::1] boxes, const double[::1] scores, const int64_t[::1] labels,
+                      double iou_threshold, double overlap_threshold, bint use_overlap, bint peer_rule, int n_threads,
+                      int method, bint as_mask):
+    """``greedy_nms`` for one coordinate type."""
+    cdef intp_t n = boxes.shape[0], count = -1, i
+    cdef uint8_t* mask
+    cdef cnp.npy_intp length
+    cdef const int64_t* label_ptr = &labels[0] if labels is not None and n else NULL
+    cdef uint64_t* box_key = <uint64_t*> malloc((n + 1) * sizeof(uint64_t))
+    cdef intp_t* keep = <intp_t*> malloc((n + 1) * sizeof(intp_t))
+    if box_key != NULL and keep != NULL:
         if method == AUTO:
             method = BRUTE if n <= NMS_BRUTE else (WALK if n <= NMS_WALK else SPACE)
-        if method != SPACE:
-            count = nms_walk(boxes, box_key, label_ptr, &keep[0], iou_threshold, overlap_threshold, use_overlap,
-                             peer_rule, method == WALK)
+        if method == BRUTE:  # small: keeping the GIL costs less than releasing it
+            count = nms_run(boxes, scores, label_ptr, box_key, keep, iou_threshold, overlap_threshold, use_overlap,
+                            peer_rule, n_threads, method)
         else:
-            count = nms_space(boxes, box_key, label_ptr, &keep[0], iou_threshold, overlap_threshold, use_overlap,
-                              peer_rule, n_threads)
+            with nogil:
+                count = nms_run(boxes, scores, label_ptr, box_key, keep, iou_threshold, overlap_threshold,
+                                use_overlap, peer_rule, n_threads, method)
     free(box_key)
     if count < 0:
+        free(keep)
         raise MemoryError()
-    return keep_array[:count].copy()
+    if as_mask:
+        length = n
+        result = cnp.PyArray_ZEROS(1, &length, cnp.NPY_BOOL, 0)
+        mask = <uint8_t*> cnp.PyArray_DATA(result)
+        for i in range(count):
+            mask[keep[i]] = 1
+    else:
+        length = count
+        result = cnp.PyArray_EMPTY(1, &length, cnp.NPY_INTP, 0)
+        if count:
+            memcpy(cnp.PyArray_DATA(result), keep, count * sizeof(intp_t))
+    free(keep)
+    return result
+
+
+cdef intp_t nms_run(const coord_t[:, ::1] boxes, const double[::1] scores, const int64_t* labels, uint64_t* box_key,
+                    intp_t* keep, double iou_threshold, double overlap_threshold, bint use_overlap, bint peer_rule,
+                    int n_threads, int method) noexcept nogil:
+    """The score keys, then the walk (BRUTE, WALK) or the space-order decisions (SPACE);
+    the number of kept boxes written to ``keep``, or -1 when memory runs out."""
+    cdef intp_t i, n = boxes.shape[0]
+    if n == 0:
+        return 0
+    for i in range(n):
+        box_key[i] = ~float_key(scores[i])  # ascending key = decreasing score
+    if method != SPACE:
+        return nms_walk(boxes, box_key, labels, keep, iou_threshold, overlap_threshold, use_overlap, peer_rule,
+                        method == WALK)
+    return nms_space(boxes, box_key, labels, keep, iou_threshold, overlap_threshold, use_overlap, peer_rule,
+                     n_threads)
 
 
 # --- greedy matching --------------------------------------------------------------------------
@@ -1029,75 +1076,121 @@ cdef bint sort_edges(Edge* edges, intp_t n, const Ident* ident) noexcept nogil:
     return True
 
 
+cdef inline void append_hits(const coord_t* a, double area_a, const Slots* slots, intp_t s, unsigned int mask,
+                             double threshold, bint peer_rule, EdgeBuffer* buf) noexcept nogil:
+    """Append an edge for each slot ``s + k`` for the bits k of ``mask`` (at most BLOCK of
+    them; room reserved): its IoU (inter / union) when it is a candidate of box ``a`` (a
+    positive overlap, union > 0, and IoU >= t (modern) or union * t <= inter (peer; a
+    NaN threshold matches nothing)), else -1, which ``drop_rejected`` removes. The
+    write position never waits for a division."""
+    cdef intp_t r
+    cdef const coord_t* b
+    cdef double inter, union, iou
+    cdef bint take
+    cdef Edge* e = buf.data + buf.size
+    while mask:
+        r = s + ctz(mask)
+        mask &= mask - 1
+        b = slot_box(slots, r, a[0])
+        inter = 0.0
+        take = intersect(a, b, &inter)  # a mask passes a zero-area b (brute force)
+        union = area_a + area_of(b) - inter
+        iou = inter / union
+        if peer_rule:
+            take &= (union > 0) & (union * threshold <= inter)
+        else:
+            take &= (union > 0) & (iou >= threshold)
+        e.w = iou if take else -1.0
+        e.v = r
+        e += 1
+    buf.size = e - buf.data
+
+
+cdef inline intp_t drop_rejected(Edge* edges, intp_t n) noexcept nogil:
+    """Remove the edges of IoU -1 (``append_hits``), keeping the order; the new count."""
+    cdef intp_t j, k = 0
+    for j in range(n):
+        edges[k] = edges[j]
+        k += edges[j].w >= 0
+    return k
+
+
 cdef void candidate_run(const coord_t* a, double area_a, const Slots* slots, intp_t s, intp_t stop,
                         double threshold, bint peer_rule, EdgeBuffer* buf) noexcept nogil:
-    """Append the candidates of box ``a`` among slots ``s``..``stop - 1``, with their IoU
-    (inter / union): a positive overlap, union > 0, and IoU >= t (modern) or
-    union * t <= inter (peer; a NaN threshold matches nothing)."""
-    cdef intp_t count, r, hits, q
+    """Append the candidates of box ``a`` among slots ``s``..``stop - 1`` (``append_hits``)."""
+    cdef intp_t count
     cdef unsigned int mask
-    cdef const coord_t* b
-    cdef double inter = 0.0, union, iou
-    cdef bint take
-    cdef Edge hit[BLOCK]
-    cdef bint hit_take[BLOCK]
     while s < stop:
         count = min(stop - s, <intp_t> BLOCK)
         mask = overlap_mask(slots, NULL, s, count, a)
-        if mask and not edge_reserve(buf, BLOCK):
-            return
-        # First the IoU of every overlapping slot (independent, so the divisions
-        # overlap), then the candidates appended in slot order.
-        hits = 0
-        while mask:
-            r = s + ctz(mask)
-            mask &= mask - 1
-            b = slot_box(slots, r, a[0])
-            inter = 0.0
-            take = intersect(a, b, &inter)  # the mask alone passes a zero-area b (brute force)
-            union = area_a + area_of(b) - inter
-            iou = inter / union
-            if peer_rule:
-                take &= (union > 0) & (union * threshold <= inter)
-            else:
-                take &= (union > 0) & (iou >= threshold)
-            hit[hits].w = iou
-            hit[hits].v = r
-            hit_take[hits] = take
-            hits += 1
-        for q in range(hits):
-            buf.data[buf.size] = hit[q]  # written always, kept when taken (no branch)
-            buf.size += hit_take[q]
+        if mask:
+            if not edge_reserve(buf, BLOCK):
+                return
+            append_hits(a, area_a, slots, s, mask, threshold, peer_rule, buf)
         s += count
 
 
+cdef void candidate_all(const coord_t* a, double area_a, const Slots* slots, const coord_t* columns,
+                        uint8_t* flags, double threshold, bint peer_rule, EdgeBuffer* buf) noexcept nogil:
+    """Append the candidates of box ``a`` among every slot (``append_hits``): first one
+    overlap flag per slot from ``columns`` (x1, y1, x2, y2 of the n slots, one column
+    after the other; a loop the compiler vectorises), then the flags read 8 at a time
+    from ``flags`` (room for n rounded up to 8, the padding zero)."""
+    cdef intp_t n = slots.n, k, s
+    cdef const coord_t* x1 = columns
+    cdef const coord_t* y1 = columns + n
+    cdef const coord_t* x2 = columns + 2 * n
+    cdef const coord_t* y2 = columns + 3 * n
+    cdef coord_t ax1 = a[0], ay1 = a[1], ax2 = a[2], ay2 = a[3]
+    cdef uint64_t word
+    for k in range(n):
+        flags[k] = (x1[k] < ax2) & (ax1 < x2[k]) & (y1[k] < ay2) & (ay1 < y2[k])
+    for s in range(0, n, 8):
+        memcpy(&word, flags + s, 8)
+        if word:
+            if not edge_reserve(buf, BLOCK):
+                return
+            # one bit per flag byte (each 0 or 1): bit k = byte k
+            append_hits(a, area_a, slots, s, <unsigned int> ((word * <uint64_t> 0x0102040810204080) >> 56),
+                        threshold, peer_rule, buf)
+
+
 cdef void candidate_rows(const coord_t* rows, intp_t lo, intp_t hi, const Grid* grid, const Slots* slots,
-                         double threshold, bint peer_rule, EdgeBuffer* buf, intp_t* degree) noexcept nogil:
+                         const coord_t* columns, double threshold, bint peer_rule, EdgeBuffer* buf,
+                         intp_t* degree) noexcept nogil:
     """Candidates of the rows ``lo``..``hi - 1`` (box ``rows[4p:4p + 4]``), each row sorted
     by preference, appended to ``buf``; ``degree[p]`` = their number. ``grid`` NULL:
-    every slot is tested (and slot s is box s)."""
+    every slot is tested (slot s is box s, its coordinates also in ``columns``)."""
     cdef intp_t p, first
     cdef Scan it
     cdef const coord_t* a
     cdef double area_a
     cdef Ident ident  # candidates are slots
+    cdef uint8_t* flags = NULL
     ident.base = slots.data + slots.coord_bytes
     ident.stride = slots.stride
+    if grid == NULL:
+        flags = <uint8_t*> calloc(slots.n + 8, 1)
+        if flags == NULL:
+            buf.failed = True
+            return
     for p in range(lo, hi):
         first = buf.size
         a = rows + 4 * p
         if has_area(a):
             area_a = area_of(a)
             if grid == NULL:
-                candidate_run(a, area_a, slots, 0, slots.n, threshold, peer_rule, buf)
+                candidate_all(a, area_a, slots, columns, flags, threshold, peer_rule, buf)
             else:
                 scan_begin(&it, grid, a, 0)
                 while scan_next(&it, grid):
                     candidate_run(a, area_a, slots, it.s, it.stop, threshold, peer_rule, buf)
+            buf.size = first + drop_rejected(buf.data + first, buf.size - first)
             if buf.failed or not sort_edges(buf.data + first, buf.size - first, &ident):
                 buf.failed = True
-                return
+                break
         degree[p] = buf.size - first
+    free(flags)
 
 
 cdef int space_order(const coord_t[:, ::1] boxes, const Grid* grid, intp_t* row_of, coord_t* rows) noexcept nogil:
@@ -1171,6 +1264,7 @@ cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord
     cdef intp_t* key_of = NULL
     cdef intp_t* degree = <intp_t*> malloc((n1 + 1) * sizeof(intp_t))
     cdef coord_t* rows = NULL
+    cdef coord_t* columns = NULL  # brute force: the coordinates of boxes2, column by column
     cdef const coord_t* row_ptr = &boxes1[0, 0]
     cdef Edge* e
     cdef int status = -1
@@ -1183,7 +1277,12 @@ cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord
     m.stop = <Edge**> malloc((n1 + 1) * sizeof(Edge*))
     if degree != NULL and m.bufs != NULL and m.cursor != NULL and m.stop != NULL:
         if brute:  # rows are boxes1, slots boxes2, both in index order
-            status = slots_copy(&slots, boxes2)
+            columns = <coord_t*> malloc(4 * n2 * sizeof(coord_t))
+            if columns != NULL:
+                status = slots_copy(&slots, boxes2)
+                for p in range(n2 if status == 0 else 0):
+                    for lo in range(4):
+                        columns[lo * n2 + p] = boxes2[p, lo]
         else:
             key_of = <intp_t*> malloc(n2 * sizeof(intp_t))
             m.row_of = <intp_t*> malloc(n1 * sizeof(intp_t))
@@ -1199,11 +1298,11 @@ cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord
         if n_threads > 1 and m.n_chunks > 1:
             for chunk in prange(m.n_chunks, schedule="dynamic", num_threads=n_threads):
                 candidate_rows(row_ptr, chunk * CHUNK_ROWS, min(n1, (chunk + 1) * CHUNK_ROWS), grid_ptr, &slots,
-                               threshold, peer_rule, &m.bufs[chunk], degree)
+                               columns, threshold, peer_rule, &m.bufs[chunk], degree)
         else:
             for chunk in range(m.n_chunks):
                 candidate_rows(row_ptr, chunk * CHUNK_ROWS, min(n1, (chunk + 1) * CHUNK_ROWS), grid_ptr, &slots,
-                               threshold, peer_rule, &m.bufs[chunk], degree)
+                               columns, threshold, peer_rule, &m.bufs[chunk], degree)
         for chunk in range(m.n_chunks):
             if m.bufs[chunk].failed:
                 status = -1
@@ -1223,6 +1322,7 @@ cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord
     free(key_of)
     free(degree)
     free(rows)
+    free(columns)
     return status
 
 
@@ -1324,47 +1424,112 @@ cdef int acceptance_order(const Matching* m, intp_t n1, intp_t n2, intp_t count,
     return status
 
 
-def greedy_matching(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, double threshold,
-                    bint peer_rule, bint by_second, int n_threads, int method=AUTO):
-    """Greedy one-to-one matching by decreasing IoU over the candidates of ``candidate_run``.
+def greedy_matching(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, double threshold, bint peer_rule,
+                    bint by_second, int n_threads, int method=AUTO, bint as_uint32=False):
+    """Greedy one-to-one matching by decreasing IoU over the candidates of ``append_hits``.
 
     Return ``(matches, unmatched1, unmatched2)``: matches (2, m) intp in acceptance
     order (IoU desc, ties by the lower index in ``boxes1``, or in ``boxes2`` with
     ``by_second``), unmatched indices ascending. ``n_threads`` runs the candidate
     search in parallel; the result never depends on it, nor on ``method`` (0 auto,
-    1 every pair, 2 a grid of ``boxes2``).
+    1 every pair, 2 a grid of ``boxes2``). Both arrays have one dtype. ``as_uint32``:
+    box-intersect-lib's layout instead, matches (m, 2) and every array uint32.
     """
-    cdef intp_t n1 = boxes1.shape[0], n2 = boxes2.shape[0], count = -1
+    cdef int kind = box_kind(boxes1)
+    if box_kind(boxes2) != kind:
+        raise TypeError(f"expected boxes of one dtype, got {boxes1.dtype} and {boxes2.dtype}")
+    if kind == 0:
+        return match_boxes[int32_t](boxes1, boxes2, threshold, peer_rule, by_second, n_threads, method, as_uint32)
+    if kind == 1:
+        return match_boxes[int64_t](boxes1, boxes2, threshold, peer_rule, by_second, n_threads, method, as_uint32)
+    if kind == 2:
+        return match_boxes[float32_t](boxes1, boxes2, threshold, peer_rule, by_second, n_threads, method, as_uint32)
+    return match_boxes[float64_t](boxes1, boxes2, threshold, peer_rule, by_second, n_threads, method, as_uint32)
+
+
+cdef object match_boxes(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, double threshold,
+                        bint peer_rule, bint by_second, int n_threads, int method, bint as_uint32):
+    """``greedy_matching`` for one coordinate type."""
+    cdef intp_t n1 = boxes1.shape[0], n2 = boxes2.shape[0], count = -1, t
     cdef int status = -1
     cdef Matching m
-    if n1 == 0 or n2 == 0:
-        return np.empty((2, 0), dtype=np.intp), np.arange(n1, dtype=np.intp), np.arange(n2, dtype=np.intp)
+    cdef intp_t* found  # the matches (2 x count), then the unmatched boxes of each side
     memset(&m, 0, sizeof(Matching))
-    with nogil:
+    if n1 and n2:
         if method == AUTO:
             method = BRUTE if n1 * n2 <= MATCH_BRUTE else WALK
-        if match_candidates(&m, boxes1, boxes2, threshold, peer_rule, n_threads, method == BRUTE) == 0:
-            count = propose(&m)
-    if count < 0:
-        with nogil:
-            matching_free(&m)
-        raise MemoryError()
-    matches_array = np.empty((2, count), dtype=np.intp)
-    unmatched1_array = np.empty(n1 - count, dtype=np.intp)
-    unmatched2_array = np.empty(n2 - count, dtype=np.intp)
-    cdef intp_t[:, ::1] matches = matches_array
-    cdef intp_t[::1] unmatched1 = unmatched1_array
-    cdef intp_t[::1] unmatched2 = unmatched2_array
-    cdef intp_t* first = &matches[0, 0] if count else NULL
-    cdef intp_t* second = &matches[1, 0] if count else NULL
-    cdef intp_t* left1 = &unmatched1[0] if n1 > count else NULL
-    cdef intp_t* left2 = &unmatched2[0] if n2 > count else NULL
-    with nogil:
-        status = acceptance_order(&m, n1, n2, count, by_second, first, second, left1, left2)
+        if method == BRUTE:  # small: keeping the GIL costs less than releasing it
+            count = candidates_and_proposals(&m, boxes1, boxes2, threshold, peer_rule, n_threads, True)
+        else:
+            with nogil:
+                count = candidates_and_proposals(&m, boxes1, boxes2, threshold, peer_rule, n_threads, False)
+    else:
+        count = 0
+    found = <intp_t*> malloc((n1 + n2 + 1) * sizeof(intp_t))
+    if count < 0 or found == NULL:
         matching_free(&m)
-    if status != 0:
+        free(found)
         raise MemoryError()
-    return matches_array, unmatched1_array, unmatched2_array
+    if n1 and n2:
+        if method == BRUTE:
+            status = acceptance_order(&m, n1, n2, count, by_second, found, found + count, found + 2 * count,
+                                      found + n1 + count)
+        else:
+            with nogil:
+                status = acceptance_order(&m, n1, n2, count, by_second, found, found + count, found + 2 * count,
+                                          found + n1 + count)
+    else:  # nothing to match: every box is unmatched
+        status = 0
+        for t in range(n1 + n2):
+            found[t] = t if t < n1 else t - n1
+    matching_free(&m)
+    if status != 0:
+        free(found)
+        raise MemoryError()
+    try:
+        return match_arrays(found, count, n1, n2, as_uint32)
+    finally:
+        free(found)
+
+
+cdef object match_arrays(const intp_t* found, intp_t count, intp_t n1, intp_t n2, bint as_uint32):
+    """``(matches, unmatched1, unmatched2)`` from ``found`` (first boxes, second boxes,
+    unmatched of side 1, of side 2): (2, count) intp and intp, or with ``as_uint32``
+    (count, 2) and uint32."""
+    cdef cnp.npy_intp dims[2]
+    cdef intp_t t
+    cdef uint32_t* out
+    dims[0] = count if as_uint32 else 2
+    dims[1] = 2 if as_uint32 else count
+    matches = cnp.PyArray_EMPTY(2, dims, cnp.NPY_UINT32 if as_uint32 else cnp.NPY_INTP, 0)
+    dims[0] = n1 - count
+    unmatched1 = cnp.PyArray_EMPTY(1, dims, cnp.NPY_UINT32 if as_uint32 else cnp.NPY_INTP, 0)
+    dims[0] = n2 - count
+    unmatched2 = cnp.PyArray_EMPTY(1, dims, cnp.NPY_UINT32 if as_uint32 else cnp.NPY_INTP, 0)
+    if not as_uint32:
+        memcpy(cnp.PyArray_DATA(matches), found, 2 * count * sizeof(intp_t))
+        memcpy(cnp.PyArray_DATA(unmatched1), found + 2 * count, (n1 - count) * sizeof(intp_t))
+        memcpy(cnp.PyArray_DATA(unmatched2), found + n1 + count, (n2 - count) * sizeof(intp_t))
+        return matches, unmatched1, unmatched2
+    out = <uint32_t*> cnp.PyArray_DATA(matches)
+    for t in range(count):
+        out[2 * t] = <uint32_t> found[t]
+        out[2 * t + 1] = <uint32_t> found[count + t]
+    out = <uint32_t*> cnp.PyArray_DATA(unmatched1)
+    for t in range(n1 - count):
+        out[t] = <uint32_t> found[2 * count + t]
+    out = <uint32_t*> cnp.PyArray_DATA(unmatched2)
+    for t in range(n2 - count):
+        out[t] = <uint32_t> found[n1 + count + t]
+    return matches, unmatched1, unmatched2
+
+
+cdef intp_t candidates_and_proposals(Matching* m, const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2,
+                                     double threshold, bint peer_rule, int n_threads, bint brute) noexcept nogil:
+    """``match_candidates`` then ``propose``: the number of matches, or -1 when memory runs out."""
+    if match_candidates(m, boxes1, boxes2, threshold, peer_rule, n_threads, brute) < 0:
+        return -1
+    return propose(m)
 
 
 def pair_overlaps(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, const intp_t[:, ::1] pairs,

@@ -280,6 +280,8 @@ def as_window(window: Any, name: str = "window") -> tuple[float, float, float, f
 
 def as_scores(scores: Any, n: int, name: str = "scores", boxes_name: str = "boxes") -> np.ndarray:
     """Return ``scores`` as a C-contiguous float64 ``(n,)`` array without NaN."""
+    if _checks.valid_scores(scores, n):  # the common case, in one call
+        return scores
     array = np.asarray(scores)
     if array.dtype.kind not in "iuf":
         raise TypeError(f"{name}: expected a numeric array, got dtype {array.dtype}")
@@ -454,6 +456,11 @@ def as_compat_boxes(boxes: Any, name: str = "boxes_array") -> np.ndarray:
     Shape and size errors raise :class:`InvalidBoxesError` with the peer's message
     (plus the argument and row); int64, float and list input are accepted.
     """
+    valid = _checks.valid_boxes(boxes, _checks.ORDER_SIZES, INT64_LIMIT)  # the common case, in two calls
+    if valid is not None:
+        xyxy = _checks.xywh_to_xyxy(valid, True)[0]
+        if xyxy is not None:
+            return xyxy
     array = np.asarray(boxes)
     if array.dtype.kind in "iuf" and (array.ndim != 2 or array.shape[1] != 4):
         raise InvalidBoxesError(f"{COMPAT_SHAPE}; {name}: got shape {array.shape}")

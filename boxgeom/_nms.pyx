@@ -453,14 +453,42 @@ cdef int slots_fill(Slots* slots, const Grid* grid, const coord_t[:, ::1] boxes,
     return 0
 
 
-cdef int slots_copy(Slots* slots, const coord_t[:, ::1] boxes) noexcept nogil:
-    """Every box in its own slot, in index order (brute force). Return -1 when memory runs out."""
-    cdef intp_t i
-    if not slots_alloc(slots, boxes.shape[0], False, boxes[0, 0]):
-        return -1
-    for i in range(boxes.shape[0]):
-        slot_set(slots, i, &boxes[i, 0], i)
-    return 0
+cdef inline uint64_t coord_key(coord_t value) noexcept nogil:
+    """Order-preserving uint64 key of a coordinate."""
+    if coord_t is int32_t or coord_t is int64_t:
+        return int_key(<int64_t> value)
+    else:
+        return float_key(<double> value)
+
+
+cdef int slots_by_x1(Slots* slots, const coord_t[:, ::1] boxes, coord_t* columns, double* reach) noexcept nogil:
+    """Every box in its own slot, by x1 (ties by index), for the brute force: also
+    ``columns`` (the slots' x1, y1, x2, y2, one coordinate after the other) and
+    ``reach``, at least the largest width (so a box overlapping [a, b) in x has
+    x1 > a - reach). Return -1 when memory runs out."""
+    cdef intp_t n = boxes.shape[0], i, s, c
+    cdef double width
+    cdef uint64_t* keys = <uint64_t*> malloc(2 * n * sizeof(uint64_t))
+    cdef intp_t* order = <intp_t*> malloc(2 * n * sizeof(intp_t))
+    cdef int status = -1
+    if keys != NULL and order != NULL and slots_alloc(slots, n, False, boxes[0, 0]):
+        reach[0] = 0
+        for i in range(n):
+            keys[i] = coord_key(boxes[i, 0])
+            order[i] = i
+            width = <double> boxes[i, 2] - <double> boxes[i, 0]
+            reach[0] = width if width > reach[0] else reach[0]
+        reach[0] = reach[0] * (1 + 1e-12)  # covers the rounding of any x2 - x1 above
+        radix_sort(keys, order, n, keys + n, order + n)
+        for s in range(n):
+            i = order[s]
+            slot_set(slots, s, &boxes[i, 0], i)
+            for c in range(4):
+                columns[c * n + s] = boxes[i, c]
+        status = 0
+    free(keys)
+    free(order)
+    return status
 
 
 cdef enum:
@@ -1076,6 +1104,17 @@ cdef bint sort_edges(Edge* edges, intp_t n, const Ident* ident) noexcept nogil:
     return True
 
 
+cdef inline double select(bint condition, double if_true, double if_false) noexcept nogil:
+    """``if_true if condition else if_false`` by bit masks: no branch, so nothing waits
+    on a mispredicted ``condition`` (here the outcome of a division)."""
+    cdef uint64_t t, f, mask = -(<uint64_t> condition)
+    memcpy(&t, &if_true, 8)
+    memcpy(&f, &if_false, 8)
+    t = (t & mask) | (f & ~mask)
+    memcpy(&if_true, &t, 8)
+    return if_true
+
+
 cdef inline void append_hits(const coord_t* a, double area_a, const Slots* slots, intp_t s, unsigned int mask,
                              double threshold, bint peer_rule, EdgeBuffer* buf) noexcept nogil:
     """Append an edge for each slot ``s + k`` for the bits k of ``mask`` (at most BLOCK of
@@ -1100,7 +1139,7 @@ cdef inline void append_hits(const coord_t* a, double area_a, const Slots* slots
             take &= (union > 0) & (union * threshold <= inter)
         else:
             take &= (union > 0) & (iou >= threshold)
-        e.w = iou if take else -1.0
+        e.w = select(take, iou, -1.0)
         e.v = r
         e += 1
     buf.size = e - buf.data
@@ -1109,9 +1148,14 @@ cdef inline void append_hits(const coord_t* a, double area_a, const Slots* slots
 cdef inline intp_t drop_rejected(Edge* edges, intp_t n) noexcept nogil:
     """Remove the edges of IoU -1 (``append_hits``), keeping the order; the new count."""
     cdef intp_t j, k = 0
+    cdef double w
     for j in range(n):
-        edges[k] = edges[j]
-        k += edges[j].w >= 0
+        # field by field: a 16-byte copy of an edge just written as two 8-byte fields
+        # would wait for both stores to retire (no store-to-load forwarding)
+        w = edges[j].w
+        edges[k].v = edges[j].v
+        edges[k].w = w
+        k += w >= 0
     return k
 
 
@@ -1130,23 +1174,40 @@ cdef void candidate_run(const coord_t* a, double area_a, const Slots* slots, int
         s += count
 
 
-cdef void candidate_all(const coord_t* a, double area_a, const Slots* slots, const coord_t* columns,
+cdef inline intp_t first_at_least(const coord_t* values, intp_t n, double bound) noexcept nogil:
+    """The first position of the ascending ``values`` holding a value >= ``bound`` (n if none)."""
+    cdef intp_t lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if <double> values[mid] < bound:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+cdef void candidate_all(const coord_t* a, double area_a, const Slots* slots, const coord_t* columns, double reach,
                         uint8_t* flags, double threshold, bint peer_rule, EdgeBuffer* buf) noexcept nogil:
-    """Append the candidates of box ``a`` among every slot (``append_hits``): first one
-    overlap flag per slot from ``columns`` (x1, y1, x2, y2 of the n slots, one column
-    after the other; a loop the compiler vectorises), then the flags read 8 at a time
-    from ``flags`` (room for n rounded up to 8, the padding zero)."""
-    cdef intp_t n = slots.n, k, s
+    """Append the candidates of box ``a`` among the slots (``append_hits``). The slots are
+    sorted by x1 (``slots_by_x1``), so only those with x1 in ``(a.x1 - reach, a.x2)``
+    can overlap it: one overlap flag for each (a loop the compiler vectorises), then
+    the flags read 8 at a time (``flags`` has room for n + 8, zeros past the window)."""
+    cdef intp_t n = slots.n, k, s, start, stop
     cdef const coord_t* x1 = columns
     cdef const coord_t* y1 = columns + n
     cdef const coord_t* x2 = columns + 2 * n
     cdef const coord_t* y2 = columns + 3 * n
     cdef coord_t ax1 = a[0], ay1 = a[1], ax2 = a[2], ay2 = a[3]
+    cdef double low = <double> ax1 - reach
     cdef uint64_t word
-    for k in range(n):
-        flags[k] = (x1[k] < ax2) & (ax1 < x2[k]) & (y1[k] < ay2) & (ay1 < y2[k])
-    for s in range(0, n, 8):
-        memcpy(&word, flags + s, 8)
+    # widened by the rounding of the subtraction; the flags decide exactly
+    start = first_at_least(x1, n, low - (low if low >= 0 else -low) * 1e-15)
+    stop = first_at_least(x1, n, <double> ax2)
+    for k in range(start, stop):
+        flags[k - start] = (x1[k] < ax2) & (ax1 < x2[k]) & (y1[k] < ay2) & (ay1 < y2[k])
+    memset(flags + (stop - start), 0, 8)
+    for s in range(start, stop, 8):
+        memcpy(&word, flags + (s - start), 8)
         if word:
             if not edge_reserve(buf, BLOCK):
                 return
@@ -1156,11 +1217,11 @@ cdef void candidate_all(const coord_t* a, double area_a, const Slots* slots, con
 
 
 cdef void candidate_rows(const coord_t* rows, intp_t lo, intp_t hi, const Grid* grid, const Slots* slots,
-                         const coord_t* columns, double threshold, bint peer_rule, EdgeBuffer* buf,
-                         intp_t* degree) noexcept nogil:
+                         const coord_t* columns, double reach, double threshold, bint peer_rule,
+                         EdgeBuffer* buf, intp_t* degree) noexcept nogil:
     """Candidates of the rows ``lo``..``hi - 1`` (box ``rows[4p:4p + 4]``), each row sorted
     by preference, appended to ``buf``; ``degree[p]`` = their number. ``grid`` NULL:
-    every slot is tested (slot s is box s, its coordinates also in ``columns``)."""
+    every slot whose x1 is within ``reach`` is tested (``slots_by_x1``)."""
     cdef intp_t p, first
     cdef Scan it
     cdef const coord_t* a
@@ -1180,7 +1241,7 @@ cdef void candidate_rows(const coord_t* rows, intp_t lo, intp_t hi, const Grid* 
         if has_area(a):
             area_a = area_of(a)
             if grid == NULL:
-                candidate_all(a, area_a, slots, columns, flags, threshold, peer_rule, buf)
+                candidate_all(a, area_a, slots, columns, reach, flags, threshold, peer_rule, buf)
             else:
                 scan_begin(&it, grid, a, 0)
                 while scan_next(&it, grid):
@@ -1265,6 +1326,7 @@ cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord
     cdef intp_t* degree = <intp_t*> malloc((n1 + 1) * sizeof(intp_t))
     cdef coord_t* rows = NULL
     cdef coord_t* columns = NULL  # brute force: the coordinates of boxes2, column by column
+    cdef double reach = 0  # brute force: the largest width in boxes2
     cdef const coord_t* row_ptr = &boxes1[0, 0]
     cdef Edge* e
     cdef int status = -1
@@ -1276,13 +1338,10 @@ cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord
     m.cursor = <Edge**> malloc((n1 + 1) * sizeof(Edge*))
     m.stop = <Edge**> malloc((n1 + 1) * sizeof(Edge*))
     if degree != NULL and m.bufs != NULL and m.cursor != NULL and m.stop != NULL:
-        if brute:  # rows are boxes1, slots boxes2, both in index order
+        if brute:  # rows are boxes1 in index order, slots boxes2 by x1
             columns = <coord_t*> malloc(4 * n2 * sizeof(coord_t))
             if columns != NULL:
-                status = slots_copy(&slots, boxes2)
-                for p in range(n2 if status == 0 else 0):
-                    for lo in range(4):
-                        columns[lo * n2 + p] = boxes2[p, lo]
+                status = slots_by_x1(&slots, boxes2, columns, &reach)
         else:
             key_of = <intp_t*> malloc(n2 * sizeof(intp_t))
             m.row_of = <intp_t*> malloc(n1 * sizeof(intp_t))
@@ -1298,11 +1357,11 @@ cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord
         if n_threads > 1 and m.n_chunks > 1:
             for chunk in prange(m.n_chunks, schedule="dynamic", num_threads=n_threads):
                 candidate_rows(row_ptr, chunk * CHUNK_ROWS, min(n1, (chunk + 1) * CHUNK_ROWS), grid_ptr, &slots,
-                               columns, threshold, peer_rule, &m.bufs[chunk], degree)
+                               columns, reach, threshold, peer_rule, &m.bufs[chunk], degree)
         else:
             for chunk in range(m.n_chunks):
                 candidate_rows(row_ptr, chunk * CHUNK_ROWS, min(n1, (chunk + 1) * CHUNK_ROWS), grid_ptr, &slots,
-                               columns, threshold, peer_rule, &m.bufs[chunk], degree)
+                               columns, reach, threshold, peer_rule, &m.bufs[chunk], degree)
         for chunk in range(m.n_chunks):
             if m.bufs[chunk].failed:
                 status = -1

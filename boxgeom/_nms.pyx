@@ -43,7 +43,7 @@ into float64, so integer boxes within +-2**26 give exact areas, as in the peer.
 """
 
 from cython.parallel cimport prange, threadid
-from libc.math cimport INFINITY, exp, log, sqrt
+from libc.math cimport INFINITY, exp, fabs, log, sqrt
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memset
 
@@ -464,10 +464,11 @@ cdef inline uint64_t coord_key(coord_t value) noexcept nogil:
 cdef int slots_by_x1(Slots* slots, const coord_t[:, ::1] boxes, coord_t* columns, double* reach) noexcept nogil:
     """Every box in its own slot, by x1 (ties by index), for the brute force: also
     ``columns`` (the slots' x1, y1, x2, y2, one coordinate after the other) and
-    ``reach``, at least the largest width (so a box overlapping [a, b) in x has
-    x1 > a - reach). Return -1 when memory runs out."""
+    ``reach``, the largest width in float64, raised past the rounding of the
+    coordinates (so a box overlapping [a, b) in x has float64 x1 > a - reach). Return
+    -1 when memory runs out."""
     cdef intp_t n = boxes.shape[0], i, s, c
-    cdef double width
+    cdef double width, magnitude = 0
     cdef uint64_t* keys = <uint64_t*> malloc(2 * n * sizeof(uint64_t))
     cdef intp_t* order = <intp_t*> malloc(2 * n * sizeof(intp_t))
     cdef int status = -1
@@ -478,7 +479,8 @@ cdef int slots_by_x1(Slots* slots, const coord_t[:, ::1] boxes, coord_t* columns
             order[i] = i
             width = <double> boxes[i, 2] - <double> boxes[i, 0]
             reach[0] = width if width > reach[0] else reach[0]
-        reach[0] = reach[0] * (1 + 1e-12)  # covers the rounding of any x2 - x1 above
+            magnitude = max(magnitude, fabs(<double> boxes[i, 0]), fabs(<double> boxes[i, 2]))
+        reach[0] += (reach[0] + 2 * magnitude) * 1e-15
         radix_sort(keys, order, n, keys + n, order + n)
         for s in range(n):
             i = order[s]
@@ -1174,12 +1176,25 @@ cdef void candidate_run(const coord_t* a, double area_a, const Slots* slots, int
         s += count
 
 
-cdef inline intp_t first_at_least(const coord_t* values, intp_t n, double bound) noexcept nogil:
+cdef inline intp_t first_at_least(const coord_t* values, intp_t n, coord_t bound) noexcept nogil:
     """The first position of the ascending ``values`` holding a value >= ``bound`` (n if none)."""
     cdef intp_t lo = 0, hi = n, mid
     while lo < hi:
         mid = (lo + hi) // 2
-        if <double> values[mid] < bound:
+        if values[mid] < bound:
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+cdef inline intp_t first_above(const coord_t* values, intp_t n, double bound) noexcept nogil:
+    """A position of the ascending ``values`` before which every value is <= ``bound``
+    (in float64, so only approximately the first value above it)."""
+    cdef intp_t lo = 0, hi = n, mid
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if <double> values[mid] <= bound:
             lo = mid + 1
         else:
             hi = mid
@@ -1200,9 +1215,10 @@ cdef void candidate_all(const coord_t* a, double area_a, const Slots* slots, con
     cdef coord_t ax1 = a[0], ay1 = a[1], ax2 = a[2], ay2 = a[3]
     cdef double low = <double> ax1 - reach
     cdef uint64_t word
-    # widened by the rounding of the subtraction; the flags decide exactly
-    start = first_at_least(x1, n, low - (low if low >= 0 else -low) * 1e-15)
-    stop = first_at_least(x1, n, <double> ax2)
+    # x1 > a.x1 - reach in float64, the bound lowered past the rounding of a.x1 and of
+    # the subtraction (``reach`` covers the rest); the flags decide exactly
+    start = first_above(x1, n, low - (fabs(low) + fabs(<double> ax1)) * 1e-15)
+    stop = first_at_least(x1, n, ax2)
     for k in range(start, stop):
         flags[k - start] = (x1[k] < ax2) & (ax1 < x2[k]) & (y1[k] < ay2) & (ay1 < y2[k])
     memset(flags + (stop - start), 0, 8)

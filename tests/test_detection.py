@@ -324,6 +324,18 @@ def test_match_greedy_threads_and_paths_agree_at_scale():
         assert all(np.array_equal(g, w) for g, w in zip(match_greedy(first, second, 0.1, n_threads=threads), want))
 
 
+@pytest.mark.parametrize("offset", [2.0**52, -(2.0**60), 1e150])
+def test_match_greedy_brute_force_x_window_large_floats(offset):
+    # the brute force searches boxes2 by x1 in float64: rounding near the offset must not lose a pair
+    rng = np.random.default_rng(7)
+    corners = rng.integers(0, 40, (60, 2)).astype(np.float64) * (offset * 2.0**-50)
+    sizes = rng.integers(1, 8, (60, 2)).astype(np.float64) * (offset * 2.0**-50)
+    boxes = np.hstack([offset + corners, offset + corners + sizes])
+    want = ref_match(boxes, boxes[::-1], 0.1)
+    got = _nms.greedy_matching(boxes, boxes[::-1].copy(), 0.1, False, False, 1, 1)[0]
+    assert np.array_equal(got, want)
+
+
 def test_match_greedy_extreme_coordinates():
     big = 2**60
     boxes = np.array([[-big, -big, big, big], [0, 0, 1, 1], [0, 0, 2, 2], [big, big, big + 5, big + 5],

@@ -75,8 +75,8 @@ cdef inline uint64_t ukey(num_t value) noexcept nogil:
 
 cdef int lsd_words(uint64_t* a, uint64_t* tmp, intp_t n, int lo, int hi) noexcept nogil:
     """Sort the words ``a[:n]`` by their bits ``[lo, hi)``, stable (so the bits below ``lo``
-    keep their order): as few digits of at most 11 bits as cover the bits that vary, from
-    the bottom. The bits from ``hi`` up are zero and those below ``lo`` distinct, so for
+    keep their order): as few digits of at most 11 bits (and about log2(2n)) as cover
+    the bits that vary, from the bottom. The bits from ``hi`` up are zero and those below ``lo`` distinct, so for
     a few words an insertion sort of the whole words does the same. Return 0."""
     cdef intp_t counts[1 << MAX_DIGIT]
     cdef int width, shift, passes
@@ -102,7 +102,8 @@ cdef int lsd_words(uint64_t* a, uint64_t* tmp, intp_t n, int lo, int hi) noexcep
     if varying == 0:
         return 0
     shift = lo + ctz64(varying)  # the digits start at the lowest varying bit
-    passes = (lo + bit_length(varying) - shift + MAX_DIGIT - 1) // MAX_DIGIT
+    width = min(MAX_DIGIT, max(4, bit_length(<uint64_t> n)))  # no more buckets than about 2n
+    passes = (lo + bit_length(varying) - shift + width - 1) // width
     width = (lo + bit_length(varying) - shift + passes - 1) // passes
     buckets = (<intp_t> 1) << width
     mask = <uint64_t> (buckets - 1)
@@ -487,20 +488,26 @@ cdef intp_t prepare(const coord_t* boxes, intp_t n, intp_t* order, coord_t* s, i
     starts = <intp_t*> calloc(blocks + 1, sizeof(intp_t))
     if starts == NULL:
         return -1
-    for i in range(n):
-        starts[block_of(<double> boxes[4 * i + 0], low, scale, blocks) + 1] += 1
-    for b in range(blocks):
-        starts[b + 1] += starts[b]
-        largest = starts[b + 1] - starts[b] if starts[b + 1] - starts[b] > largest else largest
-    for i in range(n):
-        b = block_of(<double> boxes[4 * i + 0], low, scale, blocks)
-        p = starts[b]
-        starts[b] += 1
-        s[4 * p] = boxes[4 * i + 0]
-        s[4 * p + 1] = boxes[4 * i + 1]
-        s[4 * p + 2] = boxes[4 * i + 2]
-        s[4 * p + 3] = boxes[4 * i + 3]
-        order[p] = i
+    if blocks == 1:  # one block: the rows as they are
+        memcpy(s, boxes, 4 * n * sizeof(coord_t))
+        for i in range(n):
+            order[i] = i
+        starts[0] = largest = n
+    else:
+        for i in range(n):
+            starts[block_of(<double> boxes[4 * i + 0], low, scale, blocks) + 1] += 1
+        for b in range(blocks):
+            starts[b + 1] += starts[b]
+            largest = starts[b + 1] - starts[b] if starts[b + 1] - starts[b] > largest else largest
+        for i in range(n):
+            b = block_of(<double> boxes[4 * i + 0], low, scale, blocks)
+            p = starts[b]
+            starts[b] += 1
+            s[4 * p] = boxes[4 * i + 0]
+            s[4 * p + 1] = boxes[4 * i + 1]
+            s[4 * p + 2] = boxes[4 * i + 2]
+            s[4 * p + 3] = boxes[4 * i + 3]
+            order[p] = i
     # starts[b] now ends block b
     if n_threads > 1 and blocks > 1:
         failures = <intp_t*> calloc(blocks, sizeof(intp_t))

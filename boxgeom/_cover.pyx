@@ -33,7 +33,7 @@ cimport numpy as cnp
 import numpy as np
 
 from boxgeom._kinds cimport box_kind
-from boxgeom._radix cimport bit_length, ctz64, float_key, int_key, radix_sort
+from boxgeom._radix cimport bit_length, float_key, int_key, radix_sort
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint32_t, uint64_t
 
 cnp.import_array()
@@ -48,8 +48,6 @@ DEF INT_TILE_LIMIT = 4611686018427387904  # 2**62
 # Buckets a search may visit before it falls back to scanning every open tile.
 DEF MAX_BUCKETS = 8
 DEF MAX_SLOTS = 16384
-DEF SMALL_SORT = 32       # below this many words an insertion sort
-DEF MAX_DIGIT = 11        # bits per radix digit, at most
 DEF SERIAL_WITH_GIL = 4096  # below this many boxes the GIL is kept (releasing it costs more)
 # Fields of one tile in Tiles.data.
 DEF LIMIT = 0
@@ -71,90 +69,6 @@ cdef inline uint64_t ukey(num_t value) noexcept nogil:
         return int_key(value)
     else:
         return float_key(value)
-
-
-cdef int lsd_words(uint64_t* a, uint64_t* tmp, intp_t n, int lo, int hi) noexcept nogil:
-    """Sort the words ``a[:n]`` by their bits ``[lo, hi)``, stable (so the bits below ``lo``
-    keep their order): as few digits of at most 11 bits (and about log2(2n)) as cover
-    the bits that vary, from the bottom. The bits from ``hi`` up are zero and those below ``lo`` distinct, so for
-    a few words an insertion sort of the whole words does the same. Return 0."""
-    cdef intp_t counts[1 << MAX_DIGIT]
-    cdef int width, shift, passes
-    cdef intp_t buckets, i, j, total, c
-    cdef uint64_t mask, varying = 0, value
-    cdef uint64_t* src = a
-    cdef uint64_t* dst = tmp
-    cdef uint64_t* swap
-    if n < SMALL_SORT:
-        for i in range(1, n):
-            value = a[i]
-            j = i - 1
-            while j >= 0 and a[j] > value:
-                a[j + 1] = a[j]
-                j -= 1
-            a[j + 1] = value
-        return 0
-    for i in range(n):
-        varying |= a[i] ^ a[0]
-    varying >>= lo
-    if hi - lo < 64:
-        varying &= ((<uint64_t> 1) << (hi - lo)) - 1
-    if varying == 0:
-        return 0
-    shift = lo + ctz64(varying)  # the digits start at the lowest varying bit
-    width = min(MAX_DIGIT, max(4, bit_length(<uint64_t> n)))  # no more buckets than about 2n
-    passes = (lo + bit_length(varying) - shift + width - 1) // width
-    width = (lo + bit_length(varying) - shift + passes - 1) // passes
-    buckets = (<intp_t> 1) << width
-    mask = <uint64_t> (buckets - 1)
-    while passes:
-        memset(counts, 0, buckets * sizeof(intp_t))
-        for i in range(n):
-            counts[(src[i] >> shift) & mask] += 1
-        total = 0
-        for j in range(buckets):
-            c = counts[j]
-            counts[j] = total
-            total += c
-        for i in range(n):
-            value = src[i]
-            j = (value >> shift) & mask
-            dst[counts[j]] = value
-            counts[j] += 1
-        swap = src
-        src = dst
-        dst = swap
-        shift += width
-        passes -= 1
-    if src != a:
-        memcpy(a, src, n * sizeof(uint64_t))
-    return 0
-
-
-cdef int sort_by_key(uint64_t* keys, intp_t* vals, intp_t n, uint64_t low, int bits, bint iota,
-                     uint64_t* ktmp, intp_t* vtmp) noexcept nogil:
-    """Stable sort of ``vals[:n]`` by ``keys[:n]``, all within ``[low, low + 2**bits)``
-    (``iota``: ``vals`` is ``0, 1, ..., n - 1``). Packs ``(key - low) << index bits |
-    position`` into one word when it fits. Return -1 when out of memory."""
-    cdef int shift = bit_length(<uint64_t> (n - 1)) if n > 1 else 0
-    cdef intp_t i
-    cdef uint64_t position_mask
-    if bits + shift > 64:
-        radix_sort(keys, vals, n, ktmp, vtmp)
-        return 0
-    position_mask = ((<uint64_t> 1) << shift) - 1
-    for i in range(n):
-        keys[i] = ((keys[i] - low) << shift) | <uint64_t> i
-    if lsd_words(keys, ktmp, n, shift, shift + bits) < 0:
-        return -1
-    if iota:
-        for i in range(n):
-            vals[i] = <intp_t> (keys[i] & position_mask)
-    else:
-        for i in range(n):
-            vtmp[i] = vals[keys[i] & position_mask]
-        memcpy(vals, vtmp, n * sizeof(intp_t))
-    return 0
 
 
 cdef inline uint64_t coord_key(coord_t value) noexcept nogil:
@@ -390,15 +304,11 @@ cdef intp_t flush_band(const coord_t* s, intp_t* wait, intp_t count, num_t width
     y1, a new tile when a box ends below top + H. Return -1 when out of memory."""
     cdef intp_t k, p, members = 0
     cdef num_t top = 0, x_min = 0, y_max = 0
-    cdef uint64_t low = <uint64_t> -1, high = 0
     if count == 0:
         return 0
     for k in range(count):
         keys[k] = ukey(<num_t> s[4 * wait[k] + 1])
-        low = keys[k] if keys[k] < low else low
-        high = keys[k] if keys[k] > high else high
-    if sort_by_key(keys, wait, count, low, bit_length(high - low), False, ktmp, vtmp) < 0:
-        return -1
+    radix_sort(keys, wait, count, ktmp, vtmp)
     for k in range(count + 1):
         p = wait[k] if k < count else -1
         if members and (p < 0 or <num_t> s[4 * p + 3] > top + height):
@@ -576,23 +486,20 @@ cdef intp_t sort_block(coord_t* s, intp_t* order, intp_t m, uint64_t xmin, int x
                        uint64_t* keys, uint64_t* ktmp, intp_t* local, intp_t* vtmp, coord_t* rows) noexcept nogil:
     """Sort the ``m`` rows of a block (and their indices) by (x1, y1), stable. The last five
     arguments are scratch for ``m`` entries."""
-    cdef intp_t k, j, status
+    cdef intp_t k, j
     for k in range(m):
         local[k] = k
     if xbits + ybits <= 64:
         for k in range(m):
             keys[k] = (((coord_key(s[4 * k]) - xmin) << ybits) if ybits < 64 else 0) | (coord_key(s[4 * k + 1]) - ymin)
-        status = sort_by_key(keys, local, m, 0, xbits + ybits, True, ktmp, vtmp)
+        radix_sort(keys, local, m, ktmp, vtmp)
     else:
         for k in range(m):
             keys[k] = coord_key(s[4 * k + 1])
-        status = sort_by_key(keys, local, m, ymin, ybits, True, ktmp, vtmp)
-        if status == 0:
-            for k in range(m):
-                keys[k] = coord_key(s[4 * local[k]])
-            status = sort_by_key(keys, local, m, xmin, xbits, False, ktmp, vtmp)
-    if status < 0:
-        return -1
+        radix_sort(keys, local, m, ktmp, vtmp)
+        for k in range(m):
+            keys[k] = coord_key(s[4 * local[k]])
+        radix_sort(keys, local, m, ktmp, vtmp)
     memcpy(rows, s, m * 4 * sizeof(coord_t))
     memcpy(vtmp, order, m * sizeof(intp_t))
     for k in range(m):

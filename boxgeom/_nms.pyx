@@ -461,36 +461,61 @@ cdef inline uint64_t coord_key(coord_t value) noexcept nogil:
         return float_key(<double> value)
 
 
-cdef int slots_by_x1(Slots* slots, const coord_t[:, ::1] boxes, coord_t* columns, double* reach) noexcept nogil:
-    """Every box in its own slot, by x1 (ties by index), for the brute force: also
-    ``columns`` (the slots' x1, y1, x2, y2, one coordinate after the other) and
-    ``reach``, the largest width in float64, raised past the rounding of the
-    coordinates (so a box overlapping [a, b) in x has float64 x1 > a - reach). Return
-    -1 when memory runs out."""
-    cdef intp_t n = boxes.shape[0], i, s, c
+cdef int sort_by_x1(const coord_t[:, ::1] boxes, intp_t* order, double* reach) noexcept nogil:
+    """``order``: the boxes by x1, ties by index. ``reach``: the largest width in float64,
+    raised past the rounding of the coordinates, so that a box overlapping ``[a, b)`` in
+    x has a float64 x1 above ``a - reach`` (and below ``a + reach`` for the widest
+    box's x2 - x1). Return -1 when memory runs out."""
+    cdef intp_t n = boxes.shape[0], i
     cdef double width, magnitude = 0
     cdef uint64_t* keys = <uint64_t*> malloc(2 * n * sizeof(uint64_t))
-    cdef intp_t* order = <intp_t*> malloc(2 * n * sizeof(intp_t))
+    cdef intp_t* scratch = <intp_t*> malloc(n * sizeof(intp_t))
+    if keys == NULL or scratch == NULL:
+        free(keys)
+        free(scratch)
+        return -1
+    reach[0] = 0
+    for i in range(n):
+        keys[i] = coord_key(boxes[i, 0])
+        order[i] = i
+        width = <double> boxes[i, 2] - <double> boxes[i, 0]
+        reach[0] = width if width > reach[0] else reach[0]
+        magnitude = max(magnitude, fabs(<double> boxes[i, 0]), fabs(<double> boxes[i, 2]))
+    reach[0] += (reach[0] + 2 * magnitude) * 1e-15
+    radix_sort(keys, order, n, keys + n, scratch)
+    free(keys)
+    free(scratch)
+    return 0
+
+
+cdef int slots_by_x1(Slots* slots, const coord_t[:, ::1] boxes, coord_t* columns, double* reach) noexcept nogil:
+    """Every box in its own slot, by x1 (``sort_by_x1``, which sets ``reach``), for the
+    brute force; also ``columns``: the slots' x1, y1, x2, y2, one coordinate after the
+    other. Return -1 when memory runs out."""
+    cdef intp_t n = boxes.shape[0], i, s, c
+    cdef intp_t* order = <intp_t*> malloc(n * sizeof(intp_t))
     cdef int status = -1
-    if keys != NULL and order != NULL and slots_alloc(slots, n, False, boxes[0, 0]):
-        reach[0] = 0
-        for i in range(n):
-            keys[i] = coord_key(boxes[i, 0])
-            order[i] = i
-            width = <double> boxes[i, 2] - <double> boxes[i, 0]
-            reach[0] = width if width > reach[0] else reach[0]
-            magnitude = max(magnitude, fabs(<double> boxes[i, 0]), fabs(<double> boxes[i, 2]))
-        reach[0] += (reach[0] + 2 * magnitude) * 1e-15
-        radix_sort(keys, order, n, keys + n, order + n)
+    if order != NULL and sort_by_x1(boxes, order, reach) == 0 and slots_alloc(slots, n, False, boxes[0, 0]):
         for s in range(n):
             i = order[s]
             slot_set(slots, s, &boxes[i, 0], i)
             for c in range(4):
                 columns[c * n + s] = boxes[i, c]
         status = 0
-    free(keys)
     free(order)
     return status
+
+
+cdef int rows_by_x1(const coord_t[:, ::1] boxes, intp_t* row_of, coord_t* rows, double* reach) noexcept nogil:
+    """The rows of the brute force: box ``row_of[p]`` (by x1, ``sort_by_x1``, which sets
+    ``reach``) copied to ``rows[4p:4p + 4]``. Return -1 when memory runs out."""
+    cdef intp_t p, c
+    if sort_by_x1(boxes, row_of, reach) < 0:
+        return -1
+    for p in range(boxes.shape[0]):
+        for c in range(4):
+            rows[4 * p + c] = boxes[row_of[p], c]
+    return 0
 
 
 cdef enum:
@@ -1117,32 +1142,33 @@ cdef inline double select(bint condition, double if_true, double if_false) noexc
     return if_true
 
 
+cdef inline void edge_of(const coord_t* a, double area_a, const Slots* slots, intp_t r, double threshold,
+                         bint peer_rule, Edge* e) noexcept nogil:
+    """The edge from box ``a`` to slot ``r``, overlapping it: its IoU (inter / union) when
+    it is a candidate (a positive overlap, union > 0, and IoU >= t (modern) or union * t
+    <= inter (peer; a NaN threshold matches nothing)), else -1, which ``drop_rejected``
+    removes. No branch: nothing waits on the outcome of the division."""
+    cdef const coord_t* b = slot_box(slots, r, a[0])
+    cdef double inter = 0.0, union, iou
+    cdef bint take = intersect(a, b, &inter)  # a zero-area b passes the overlap flags
+    union = area_a + area_of(b) - inter
+    iou = inter / union
+    if peer_rule:
+        take &= (union > 0) & (union * threshold <= inter)
+    else:
+        take &= (union > 0) & (iou >= threshold)
+    e.w = select(take, iou, -1.0)
+    e.v = r
+
+
 cdef inline void append_hits(const coord_t* a, double area_a, const Slots* slots, intp_t s, unsigned int mask,
                              double threshold, bint peer_rule, EdgeBuffer* buf) noexcept nogil:
-    """Append an edge for each slot ``s + k`` for the bits k of ``mask`` (at most BLOCK of
-    them; room reserved): its IoU (inter / union) when it is a candidate of box ``a`` (a
-    positive overlap, union > 0, and IoU >= t (modern) or union * t <= inter (peer; a
-    NaN threshold matches nothing)), else -1, which ``drop_rejected`` removes. The
-    write position never waits for a division."""
-    cdef intp_t r
-    cdef const coord_t* b
-    cdef double inter, union, iou
-    cdef bint take
+    """Append ``edge_of`` each slot ``s + k`` for the bits k of ``mask`` (at most BLOCK;
+    room reserved)."""
     cdef Edge* e = buf.data + buf.size
     while mask:
-        r = s + ctz(mask)
+        edge_of(a, area_a, slots, s + ctz(mask), threshold, peer_rule, e)
         mask &= mask - 1
-        b = slot_box(slots, r, a[0])
-        inter = 0.0
-        take = intersect(a, b, &inter)  # a mask passes a zero-area b (brute force)
-        union = area_a + area_of(b) - inter
-        iou = inter / union
-        if peer_rule:
-            take &= (union > 0) & (union * threshold <= inter)
-        else:
-            take &= (union > 0) & (iou >= threshold)
-        e.w = select(take, iou, -1.0)
-        e.v = r
         e += 1
     buf.size = e - buf.data
 
@@ -1176,49 +1202,18 @@ cdef void candidate_run(const coord_t* a, double area_a, const Slots* slots, int
         s += count
 
 
-cdef inline intp_t first_at_least(const coord_t* values, intp_t n, coord_t bound) noexcept nogil:
-    """The first position of the ascending ``values`` holding a value >= ``bound`` (n if none)."""
-    cdef intp_t lo = 0, hi = n, mid
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if values[mid] < bound:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-cdef inline intp_t first_above(const coord_t* values, intp_t n, double bound) noexcept nogil:
-    """A position of the ascending ``values`` before which every value is <= ``bound``
-    (in float64, so only approximately the first value above it)."""
-    cdef intp_t lo = 0, hi = n, mid
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if <double> values[mid] <= bound:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-cdef void candidate_all(const coord_t* a, double area_a, const Slots* slots, const coord_t* columns, double reach,
-                        uint8_t* flags, double threshold, bint peer_rule, EdgeBuffer* buf) noexcept nogil:
-    """Append the candidates of box ``a`` among the slots (``append_hits``). The slots are
-    sorted by x1 (``slots_by_x1``), so only those with x1 in ``(a.x1 - reach, a.x2)``
-    can overlap it: one overlap flag for each (a loop the compiler vectorises), then
-    the flags read 8 at a time (``flags`` has room for n + 8, zeros past the window)."""
-    cdef intp_t n = slots.n, k, s, start, stop
+cdef void candidate_all(const coord_t* a, double area_a, const Slots* slots, const coord_t* columns, intp_t start,
+                        intp_t stop, uint8_t* flags, double threshold, bint peer_rule, EdgeBuffer* buf) noexcept nogil:
+    """Append ``edge_of`` every slot in ``start``..``stop - 1`` overlapping box ``a``: one
+    overlap flag per slot from ``columns`` (``slots_by_x1``; a loop the compiler
+    vectorises), then the flags read 8 at a time (``flags`` has room for n + 8)."""
+    cdef intp_t n = slots.n, k, s
     cdef const coord_t* x1 = columns
     cdef const coord_t* y1 = columns + n
     cdef const coord_t* x2 = columns + 2 * n
     cdef const coord_t* y2 = columns + 3 * n
     cdef coord_t ax1 = a[0], ay1 = a[1], ax2 = a[2], ay2 = a[3]
-    cdef double low = <double> ax1 - reach
     cdef uint64_t word
-    # x1 > a.x1 - reach in float64, the bound lowered past the rounding of a.x1 and of
-    # the subtraction (``reach`` covers the rest); the flags decide exactly
-    start = first_above(x1, n, low - (fabs(low) + fabs(<double> ax1)) * 1e-15)
-    stop = first_at_least(x1, n, ax2)
     for k in range(start, stop):
         flags[k - start] = (x1[k] < ax2) & (ax1 < x2[k]) & (y1[k] < ay2) & (ay1 < y2[k])
     memset(flags + (stop - start), 0, 8)
@@ -1233,21 +1228,23 @@ cdef void candidate_all(const coord_t* a, double area_a, const Slots* slots, con
 
 
 cdef void candidate_rows(const coord_t* rows, intp_t lo, intp_t hi, const Grid* grid, const Slots* slots,
-                         const coord_t* columns, double reach, double threshold, bint peer_rule,
+                         const coord_t* columns, double reach, double row_reach, double threshold, bint peer_rule,
                          EdgeBuffer* buf, intp_t* degree) noexcept nogil:
     """Candidates of the rows ``lo``..``hi - 1`` (box ``rows[4p:4p + 4]``), each row sorted
-    by preference, appended to ``buf``; ``degree[p]`` = their number. ``grid`` NULL:
-    every slot whose x1 is within ``reach`` is tested (``slots_by_x1``)."""
-    cdef intp_t p, first
+    by preference, appended to ``buf``; ``degree[p]`` = their number. ``grid`` NULL: the
+    brute force, rows and slots both by x1 (``rows_by_x1``, ``slots_by_x1``): a row
+    tests the slots with x1 in ``(x1 - reach, x1 + row_reach]`` (in float64, widened
+    past its rounding), a window that only moves forward."""
+    cdef intp_t p, first, start = 0, stop = 0, n = slots.n
     cdef Scan it
     cdef const coord_t* a
-    cdef double area_a
+    cdef double area_a, x, low, high
     cdef Ident ident  # candidates are slots
     cdef uint8_t* flags = NULL
     ident.base = slots.data + slots.coord_bytes
     ident.stride = slots.stride
     if grid == NULL:
-        flags = <uint8_t*> calloc(slots.n + 8, 1)
+        flags = <uint8_t*> malloc(n + 8)
         if flags == NULL:
             buf.failed = True
             return
@@ -1257,7 +1254,17 @@ cdef void candidate_rows(const coord_t* rows, intp_t lo, intp_t hi, const Grid* 
         if has_area(a):
             area_a = area_of(a)
             if grid == NULL:
-                candidate_all(a, area_a, slots, columns, reach, flags, threshold, peer_rule, buf)
+                x = <double> a[0]
+                low = x - reach
+                low -= (fabs(low) + fabs(x)) * 1e-15
+                high = x + row_reach
+                high += (fabs(high) + fabs(x)) * 1e-15
+                while start < n and <double> columns[start] <= low:
+                    start += 1
+                stop = stop if stop > start else start
+                while stop < n and <double> columns[stop] <= high:
+                    stop += 1
+                candidate_all(a, area_a, slots, columns, start, stop, flags, threshold, peer_rule, buf)
             else:
                 scan_begin(&it, grid, a, 0)
                 while scan_next(&it, grid):
@@ -1342,7 +1349,7 @@ cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord
     cdef intp_t* degree = <intp_t*> malloc((n1 + 1) * sizeof(intp_t))
     cdef coord_t* rows = NULL
     cdef coord_t* columns = NULL  # brute force: the coordinates of boxes2, column by column
-    cdef double reach = 0  # brute force: the largest width in boxes2
+    cdef double reach = 0, row_reach = 0  # brute force: the largest widths in boxes2, boxes1
     cdef const coord_t* row_ptr = &boxes1[0, 0]
     cdef Edge* e
     cdef int status = -1
@@ -1354,10 +1361,15 @@ cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord
     m.cursor = <Edge**> malloc((n1 + 1) * sizeof(Edge*))
     m.stop = <Edge**> malloc((n1 + 1) * sizeof(Edge*))
     if degree != NULL and m.bufs != NULL and m.cursor != NULL and m.stop != NULL:
-        if brute:  # rows are boxes1 in index order, slots boxes2 by x1
+        if brute:  # rows and slots by x1
             columns = <coord_t*> malloc(4 * n2 * sizeof(coord_t))
-            if columns != NULL:
-                status = slots_by_x1(&slots, boxes2, columns, &reach)
+            m.row_of = <intp_t*> malloc(n1 * sizeof(intp_t))
+            rows = <coord_t*> malloc(4 * n1 * sizeof(coord_t))
+            if (columns != NULL and m.row_of != NULL and rows != NULL
+                    and slots_by_x1(&slots, boxes2, columns, &reach) == 0
+                    and rows_by_x1(boxes1, m.row_of, rows, &row_reach) == 0):
+                row_ptr = rows
+                status = 0
         else:
             key_of = <intp_t*> malloc(n2 * sizeof(intp_t))
             m.row_of = <intp_t*> malloc(n1 * sizeof(intp_t))
@@ -1373,11 +1385,11 @@ cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord
         if n_threads > 1 and m.n_chunks > 1:
             for chunk in prange(m.n_chunks, schedule="dynamic", num_threads=n_threads):
                 candidate_rows(row_ptr, chunk * CHUNK_ROWS, min(n1, (chunk + 1) * CHUNK_ROWS), grid_ptr, &slots,
-                               columns, reach, threshold, peer_rule, &m.bufs[chunk], degree)
+                               columns, reach, row_reach, threshold, peer_rule, &m.bufs[chunk], degree)
         else:
             for chunk in range(m.n_chunks):
                 candidate_rows(row_ptr, chunk * CHUNK_ROWS, min(n1, (chunk + 1) * CHUNK_ROWS), grid_ptr, &slots,
-                               columns, reach, threshold, peer_rule, &m.bufs[chunk], degree)
+                               columns, reach, row_reach, threshold, peer_rule, &m.bufs[chunk], degree)
         for chunk in range(m.n_chunks):
             if m.bufs[chunk].failed:
                 status = -1

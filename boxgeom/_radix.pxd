@@ -97,10 +97,79 @@ cdef inline void merge_sort(uint64_t* keys, intp_t* vals, intp_t n, uint64_t* kt
         memcpy(vals, vsrc, n * sizeof(intp_t))
 
 
+cdef inline int digit_bits(intp_t n) noexcept nogil:
+    """Bits per radix digit for n words: about log2(2n) (no more buckets than about 2n), 4 to 11."""
+    return min(11, max(4, bit_length(<uint64_t> n)))
+
+
+cdef inline void sort_words(uint64_t* a, uint64_t* tmp, intp_t n, int lo, int hi) noexcept nogil:
+    """Sort the distinct words ``a[:n]`` whose bits from ``hi`` up are zero (``tmp``:
+    scratch for n): LSD radix on the bits ``[lo, hi)`` that vary, as few digits of at
+    most 11 bits (and about log2(2n)) as cover them. Stable on those bits, so when the
+    bits below ``lo`` ascend with the position, the words end fully sorted; below 32
+    words an insertion sort of the whole words does the same."""
+    cdef intp_t counts[2048]
+    cdef int width, shift, passes
+    cdef intp_t buckets, i, j, total, c
+    cdef uint64_t mask, varying = 0, value
+    cdef uint64_t* src = a
+    cdef uint64_t* dst = tmp
+    cdef uint64_t* swap
+    if n < 32:
+        for i in range(1, n):
+            value = a[i]
+            j = i - 1
+            while j >= 0 and a[j] > value:
+                a[j + 1] = a[j]
+                j -= 1
+            a[j + 1] = value
+        return
+    for i in range(n):
+        varying |= a[i] ^ a[0]
+    varying >>= lo
+    if hi - lo < 64:
+        varying &= ((<uint64_t> 1) << (hi - lo)) - 1
+    if varying == 0:
+        return
+    shift = lo + ctz64(varying)  # the digits start at the lowest varying bit
+    width = digit_bits(n)
+    passes = (lo + bit_length(varying) - shift + width - 1) // width
+    width = (lo + bit_length(varying) - shift + passes - 1) // passes
+    buckets = (<intp_t> 1) << width
+    mask = <uint64_t> (buckets - 1)
+    while passes:
+        memset(counts, 0, buckets * sizeof(intp_t))
+        for i in range(n):
+            counts[(src[i] >> shift) & mask] += 1
+        total = 0
+        for j in range(buckets):
+            c = counts[j]
+            counts[j] = total
+            total += c
+        for i in range(n):
+            value = src[i]
+            j = (value >> shift) & mask
+            dst[counts[j]] = value
+            counts[j] += 1
+        swap = src
+        src = dst
+        dst = swap
+        shift += width
+        passes -= 1
+    if src != a:
+        memcpy(a, src, n * sizeof(uint64_t))
+
+
 cdef inline void radix_sort(uint64_t* keys, intp_t* vals, intp_t n, uint64_t* ktmp, intp_t* vtmp) noexcept nogil:
-    """Sort ``vals[:n]`` by ``keys[:n]`` in place, stable: byte-wise LSD, bytes equal in
-    all keys skipped (a merge sort below 1024 keys, where the counting passes cost
-    more). ``ktmp`` and ``vtmp`` are scratch buffers of ``n`` elements."""
+    """Sort ``vals[:n]`` by ``keys[:n]`` in place (both), stable. ``ktmp`` and ``vtmp``
+    are scratch buffers of ``n`` elements.
+
+    When the range of the keys and the positions fit in one word together, the words
+    ``(key - min) << position bits | position`` are sorted by ``sort_words`` on the
+    bits that vary (below 1024 keys only when its passes cost less than a merge sort).
+    Otherwise byte-wise LSD, bytes equal in all keys skipped (a merge sort below 1024
+    keys, where the counting passes cost more).
+    """
     cdef intp_t counts[8][256]
     cdef intp_t i, j, d, total, c
     cdef uint64_t key
@@ -110,6 +179,28 @@ cdef inline void radix_sort(uint64_t* keys, intp_t* vals, intp_t n, uint64_t* kt
     cdef intp_t* vdst = vtmp
     cdef uint64_t* kswap
     cdef intp_t* vswap
+    cdef uint64_t low, high, positions
+    cdef int shift, bits, width
+    if n < 2:
+        return
+    low = high = keys[0]
+    for i in range(n):
+        low = keys[i] if keys[i] < low else low
+        high = keys[i] if keys[i] > high else high
+    shift = bit_length(<uint64_t> (n - 1))
+    bits = bit_length(high - low)
+    width = digit_bits(n)
+    # packed, unless a merge sort costs less (few keys over a wide range: many passes)
+    if bits + shift <= 64 and (n >= 1024 or (bits + width - 1) // width * (2 * n + (1 << width)) < 3 * n * shift):
+        positions = ((<uint64_t> 1) << shift) - 1
+        for i in range(n):
+            ktmp[i] = ((keys[i] - low) << shift) | <uint64_t> i
+        sort_words(ktmp, keys, n, shift, shift + bits)
+        for i in range(n):
+            vtmp[i] = vals[ktmp[i] & positions]
+            keys[i] = low + (ktmp[i] >> shift)
+        memcpy(vals, vtmp, n * sizeof(intp_t))
+        return
     if n < 1024:
         merge_sort(keys, vals, n, ktmp, vtmp)
         return

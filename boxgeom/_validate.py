@@ -505,6 +505,8 @@ def check_fits_tile(xyxy: np.ndarray, width: float, height: float, name: str = "
 
 def check_size_int(value: Any, name: str) -> int:
     """Return ``value`` as a non-negative int (box-intersect-lib's u32 sizes), else raise."""
+    if type(value) is int and value >= 0:  # the common case, without the ABC checks
+        return value
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name}: expected a non-negative int, got {type(value).__name__}")
     if value < 0:

@@ -488,10 +488,11 @@ cdef int sort_by_x1(const coord_t[:, ::1] boxes, intp_t* order, double* reach) n
     return 0
 
 
-cdef int slots_by_x1(Slots* slots, const coord_t[:, ::1] boxes, coord_t* columns, double* reach) noexcept nogil:
+cdef int slots_by_x1(Slots* slots, const coord_t[:, ::1] boxes, coord_t* columns, double* areas,
+                     double* reach) noexcept nogil:
     """Every box in its own slot, by x1 (``sort_by_x1``, which sets ``reach``), for the
     brute force; also ``columns``: the slots' x1, y1, x2, y2, one coordinate after the
-    other. Return -1 when memory runs out."""
+    other, and their ``areas``. Return -1 when memory runs out."""
     cdef intp_t n = boxes.shape[0], i, s, c
     cdef intp_t* order = <intp_t*> malloc(n * sizeof(intp_t))
     cdef int status = -1
@@ -501,6 +502,7 @@ cdef int slots_by_x1(Slots* slots, const coord_t[:, ::1] boxes, coord_t* columns
             slot_set(slots, s, &boxes[i, 0], i)
             for c in range(4):
                 columns[c * n + s] = boxes[i, c]
+            areas[s] = area_of(&boxes[i, 0])
         status = 0
     free(order)
     return status
@@ -1142,17 +1144,21 @@ cdef inline double select(bint condition, double if_true, double if_false) noexc
     return if_true
 
 
-cdef inline void edge_of(const coord_t* a, double area_a, const Slots* slots, intp_t r, double threshold,
-                         bint peer_rule, Edge* e) noexcept nogil:
-    """The edge from box ``a`` to slot ``r``, overlapping it: its IoU (inter / union) when
-    it is a candidate (a positive overlap, union > 0, and IoU >= t (modern) or union * t
+cdef inline void edge_of(const coord_t* a, double area_a, const coord_t* b, double area_b, intp_t r,
+                         double threshold, bint peer_rule, Edge* e) noexcept nogil:
+    """The edge from box ``a`` to box ``b`` (slot ``r``): its IoU (inter / union) when it
+    is a candidate (a positive overlap, union > 0, and IoU >= t (modern) or union * t
     <= inter (peer; a NaN threshold matches nothing)), else -1, which ``drop_rejected``
-    removes. No branch: nothing waits on the outcome of the division."""
-    cdef const coord_t* b = slot_box(slots, r, a[0])
-    cdef double inter = 0.0, union, iou
-    cdef bint take = intersect(a, b, &inter)  # a zero-area b passes the overlap flags
-    union = area_a + area_of(b) - inter
-    iou = inter / union
+    removes. The intersection is ``intersect``'s, without its branch: nothing waits on
+    a comparison or on the outcome of the division."""
+    cdef coord_t left = a[0] if a[0] > b[0] else b[0]
+    cdef coord_t right = a[2] if a[2] < b[2] else b[2]
+    cdef coord_t bottom = a[1] if a[1] > b[1] else b[1]
+    cdef coord_t top = a[3] if a[3] < b[3] else b[3]
+    cdef double inter = span(left, right) * span(bottom, top)
+    cdef double union = area_a + area_b - inter
+    cdef double iou = inter / union
+    cdef bint take = (left < right) & (bottom < top)
     if peer_rule:
         take &= (union > 0) & (union * threshold <= inter)
     else:
@@ -1161,13 +1167,17 @@ cdef inline void edge_of(const coord_t* a, double area_a, const Slots* slots, in
     e.v = r
 
 
-cdef inline void append_hits(const coord_t* a, double area_a, const Slots* slots, intp_t s, unsigned int mask,
-                             double threshold, bint peer_rule, EdgeBuffer* buf) noexcept nogil:
+cdef inline void append_hits(const coord_t* a, double area_a, const Slots* slots, const double* areas, intp_t s,
+                             unsigned int mask, double threshold, bint peer_rule, EdgeBuffer* buf) noexcept nogil:
     """Append ``edge_of`` each slot ``s + k`` for the bits k of ``mask`` (at most BLOCK;
-    room reserved)."""
+    room reserved). ``areas``: the slots' areas, or NULL to compute them."""
     cdef Edge* e = buf.data + buf.size
+    cdef intp_t r
+    cdef const coord_t* b
     while mask:
-        edge_of(a, area_a, slots, s + ctz(mask), threshold, peer_rule, e)
+        r = s + ctz(mask)
+        b = slot_box(slots, r, a[0])
+        edge_of(a, area_a, b, areas[r] if areas != NULL else area_of(b), r, threshold, peer_rule, e)
         mask &= mask - 1
         e += 1
     buf.size = e - buf.data
@@ -1198,15 +1208,17 @@ cdef void candidate_run(const coord_t* a, double area_a, const Slots* slots, int
         if mask:
             if not edge_reserve(buf, BLOCK):
                 return
-            append_hits(a, area_a, slots, s, mask, threshold, peer_rule, buf)
+            append_hits(a, area_a, slots, NULL, s, mask, threshold, peer_rule, buf)
         s += count
 
 
-cdef void candidate_all(const coord_t* a, double area_a, const Slots* slots, const coord_t* columns, intp_t start,
-                        intp_t stop, uint8_t* flags, double threshold, bint peer_rule, EdgeBuffer* buf) noexcept nogil:
+cdef void candidate_all(const coord_t* a, double area_a, const Slots* slots, const coord_t* columns,
+                        const double* columns_area, intp_t start, intp_t stop, uint8_t* flags, double threshold,
+                        bint peer_rule, EdgeBuffer* buf) noexcept nogil:
     """Append ``edge_of`` every slot in ``start``..``stop - 1`` overlapping box ``a``: one
     overlap flag per slot from ``columns`` (``slots_by_x1``; a loop the compiler
-    vectorises), then the flags read 8 at a time (``flags`` has room for n + 8)."""
+    vectorises), then the flags read 8 at a time (``flags`` has room for n + 8).
+    ``columns_area``: the slots' areas."""
     cdef intp_t n = slots.n, k, s
     cdef const coord_t* x1 = columns
     cdef const coord_t* y1 = columns + n
@@ -1223,13 +1235,13 @@ cdef void candidate_all(const coord_t* a, double area_a, const Slots* slots, con
             if not edge_reserve(buf, BLOCK):
                 return
             # one bit per flag byte (each 0 or 1): bit k = byte k
-            append_hits(a, area_a, slots, s, <unsigned int> ((word * <uint64_t> 0x0102040810204080) >> 56),
-                        threshold, peer_rule, buf)
+            append_hits(a, area_a, slots, columns_area, s,
+                        <unsigned int> ((word * <uint64_t> 0x0102040810204080) >> 56), threshold, peer_rule, buf)
 
 
 cdef void candidate_rows(const coord_t* rows, intp_t lo, intp_t hi, const Grid* grid, const Slots* slots,
-                         const coord_t* columns, double reach, double row_reach, double threshold, bint peer_rule,
-                         EdgeBuffer* buf, intp_t* degree) noexcept nogil:
+                         const coord_t* columns, const double* areas, double reach, double row_reach,
+                         double threshold, bint peer_rule, EdgeBuffer* buf, intp_t* degree) noexcept nogil:
     """Candidates of the rows ``lo``..``hi - 1`` (box ``rows[4p:4p + 4]``), each row sorted
     by preference, appended to ``buf``; ``degree[p]`` = their number. ``grid`` NULL: the
     brute force, rows and slots both by x1 (``rows_by_x1``, ``slots_by_x1``): a row
@@ -1264,7 +1276,7 @@ cdef void candidate_rows(const coord_t* rows, intp_t lo, intp_t hi, const Grid* 
                 stop = stop if stop > start else start
                 while stop < n and <double> columns[stop] <= high:
                     stop += 1
-                candidate_all(a, area_a, slots, columns, start, stop, flags, threshold, peer_rule, buf)
+                candidate_all(a, area_a, slots, columns, areas, start, stop, flags, threshold, peer_rule, buf)
             else:
                 scan_begin(&it, grid, a, 0)
                 while scan_next(&it, grid):
@@ -1349,6 +1361,7 @@ cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord
     cdef intp_t* degree = <intp_t*> malloc((n1 + 1) * sizeof(intp_t))
     cdef coord_t* rows = NULL
     cdef coord_t* columns = NULL  # brute force: the coordinates of boxes2, column by column
+    cdef double* areas = NULL  # brute force: the areas of boxes2, in slot order
     cdef double reach = 0, row_reach = 0  # brute force: the largest widths in boxes2, boxes1
     cdef const coord_t* row_ptr = &boxes1[0, 0]
     cdef Edge* e
@@ -1363,10 +1376,11 @@ cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord
     if degree != NULL and m.bufs != NULL and m.cursor != NULL and m.stop != NULL:
         if brute:  # rows and slots by x1
             columns = <coord_t*> malloc(4 * n2 * sizeof(coord_t))
+            areas = <double*> malloc(n2 * sizeof(double))
             m.row_of = <intp_t*> malloc(n1 * sizeof(intp_t))
             rows = <coord_t*> malloc(4 * n1 * sizeof(coord_t))
-            if (columns != NULL and m.row_of != NULL and rows != NULL
-                    and slots_by_x1(&slots, boxes2, columns, &reach) == 0
+            if (columns != NULL and areas != NULL and m.row_of != NULL and rows != NULL
+                    and slots_by_x1(&slots, boxes2, columns, areas, &reach) == 0
                     and rows_by_x1(boxes1, m.row_of, rows, &row_reach) == 0):
                 row_ptr = rows
                 status = 0
@@ -1385,11 +1399,11 @@ cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord
         if n_threads > 1 and m.n_chunks > 1:
             for chunk in prange(m.n_chunks, schedule="dynamic", num_threads=n_threads):
                 candidate_rows(row_ptr, chunk * CHUNK_ROWS, min(n1, (chunk + 1) * CHUNK_ROWS), grid_ptr, &slots,
-                               columns, reach, row_reach, threshold, peer_rule, &m.bufs[chunk], degree)
+                               columns, areas, reach, row_reach, threshold, peer_rule, &m.bufs[chunk], degree)
         else:
             for chunk in range(m.n_chunks):
                 candidate_rows(row_ptr, chunk * CHUNK_ROWS, min(n1, (chunk + 1) * CHUNK_ROWS), grid_ptr, &slots,
-                               columns, reach, row_reach, threshold, peer_rule, &m.bufs[chunk], degree)
+                               columns, areas, reach, row_reach, threshold, peer_rule, &m.bufs[chunk], degree)
         for chunk in range(m.n_chunks):
             if m.bufs[chunk].failed:
                 status = -1
@@ -1410,6 +1424,7 @@ cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord
     free(degree)
     free(rows)
     free(columns)
+    free(areas)
     return status
 
 

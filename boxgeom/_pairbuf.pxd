@@ -7,6 +7,7 @@
 from libc.stdlib cimport free, qsort, realloc
 from libc.string cimport memcpy
 
+from boxgeom._radix cimport insertion_sort
 from boxgeom._types cimport intp_t
 
 
@@ -49,17 +50,10 @@ cdef inline int _compare_intp(const void* a, const void* b) noexcept nogil:
 
 cdef inline void sort_intp(intp_t* values, intp_t n) noexcept nogil:
     """Sort ``values[:n]`` ascending: insertion sort for short runs, qsort otherwise."""
-    cdef intp_t i, j, value
     if n > 24:
         qsort(values, n, sizeof(intp_t), _compare_intp)
-        return
-    for i in range(1, n):
-        value = values[i]
-        j = i - 1
-        while j >= 0 and values[j] > value:
-            values[j + 1] = values[j]
-            j -= 1
-        values[j + 1] = value
+    else:
+        insertion_sort(values, n)
 
 
 cdef inline intp_t pairbufs_total(PairBuffer* bufs, intp_t count) noexcept nogil:

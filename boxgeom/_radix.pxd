@@ -97,6 +97,24 @@ cdef inline void merge_sort(uint64_t* keys, intp_t* vals, intp_t n, uint64_t* kt
         memcpy(vals, vsrc, n * sizeof(intp_t))
 
 
+ctypedef fused sortable_t:
+    intp_t
+    uint64_t
+
+
+cdef inline void insertion_sort(sortable_t* a, intp_t n) noexcept nogil:
+    """Sort ``a[:n]`` ascending in place (for short runs)."""
+    cdef intp_t i, j
+    cdef sortable_t value
+    for i in range(1, n):
+        value = a[i]
+        j = i - 1
+        while j >= 0 and a[j] > value:
+            a[j + 1] = a[j]
+            j -= 1
+        a[j + 1] = value
+
+
 cdef inline int digit_bits(intp_t n) noexcept nogil:
     """Bits per radix digit for n words: about log2(2n) (no more buckets than about 2n), 4 to 11."""
     return min(11, max(4, bit_length(<uint64_t> n)))
@@ -116,13 +134,7 @@ cdef inline void sort_words(uint64_t* a, uint64_t* tmp, intp_t n, int lo, int hi
     cdef uint64_t* dst = tmp
     cdef uint64_t* swap
     if n < 32:
-        for i in range(1, n):
-            value = a[i]
-            j = i - 1
-            while j >= 0 and a[j] > value:
-                a[j + 1] = a[j]
-                j -= 1
-            a[j + 1] = value
+        insertion_sort(a, n)
         return
     for i in range(n):
         varying |= a[i] ^ a[0]

@@ -82,8 +82,8 @@ def sort_pairs(
 ) -> npt.NDArray[np.intp]: ...
 def box_extent(boxes: npt.NDArray[np.generic]) -> tuple[float, float, float, float]: ...
 def brute_pairs(
-    boxes1: npt.NDArray[np.generic],  # const coord_t[:, ::1]
-    boxes2: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    boxes1: npt.NDArray[np.generic],  # C-contiguous (n, 4) int32, int64, float32 or float64
+    boxes2: npt.NDArray[np.generic],  # the same dtype
     self_join: bool,
     touching: bool,
 ) -> npt.NDArray[np.intp]: ...

@@ -12,14 +12,19 @@ Joins run in parallel over chunks of cells, one pair buffer per chunk; pairs com
 out unsorted (the caller sorts them, ``_csr.build_csr``).
 """
 
-from cython.parallel cimport prange
-from libc.stdlib cimport calloc, free
+from cython.parallel cimport prange, threadid
+from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.string cimport memcpy, memset
 
+cimport numpy as cnp
 import numpy as np
 
 from boxgeom._pairbuf cimport PairBuffer, pairbuf_push, pairbufs_collect, sort_intp
 from boxgeom._cells cimport cell_of
-from boxgeom._types cimport coord_t, intp_t, uint8_t
+from boxgeom._kinds cimport box_kind
+from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint8_t, uint32_t, uint64_t
+
+cnp.import_array()
 
 # Cells per parallel chunk of a join.
 DEF CHUNK = 256
@@ -252,11 +257,6 @@ def query_one(TileGrid grid, const coord_t[::1] box, bint touching):
 # sort of each bucket (cache resident) and a short sort of each run of equal row0.
 # The order of the raw pairs never matters: the sorted output is unique.
 # ---------------------------------------------------------------------------------------
-
-from cython.parallel cimport threadid
-from libc.stdint cimport int32_t, uint32_t, uint64_t
-from libc.stdlib cimport malloc, realloc
-from libc.string cimport memcpy, memset
 
 DEF GIANT_CHUNK = 64
 
@@ -929,49 +929,81 @@ def box_extent(const coord_t[:, ::1] boxes):
     return (<double> x0, <double> y0, <double> x1, <double> y1)
 
 
-def brute_pairs(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, bint self_join, bint touching):
+def brute_pairs(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, bint self_join, bint touching):
     """All-pairs test for small inputs; return the (2, k) intp pairs already sorted lexicographically.
 
     With ``self_join`` the sets are one and only pairs i < j are reported. Under the
-    strict rule zero-area boxes never pair.
+    strict rule zero-area boxes never pair. Both arrays have one dtype.
     """
-    cdef intp_t n1 = boxes1.shape[0], n2 = boxes2.shape[0], i, j, size = 0, capacity = 256, total
-    cdef uint64_t* data = <uint64_t*> malloc(capacity * sizeof(uint64_t))
-    cdef uint64_t* grown
+    cdef int kind = box_kind(boxes1)
+    if box_kind(boxes2) != kind:
+        raise TypeError(f"expected boxes of one dtype, got {boxes1.dtype} and {boxes2.dtype}")
+    if kind == 0:
+        return brute_typed[int32_t](boxes1, boxes2, self_join, touching)
+    if kind == 1:
+        return brute_typed[int64_t](boxes1, boxes2, self_join, touching)
+    if kind == 2:
+        return brute_typed[float32_t](boxes1, boxes2, self_join, touching)
+    return brute_typed[float64_t](boxes1, boxes2, self_join, touching)
+
+
+cdef object brute_typed(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, bint self_join, bint touching):
+    """``brute_pairs`` for one coordinate type: per box of ``boxes1``, one flag per box of
+    ``boxes2`` from its coordinates column by column (a loop the compiler vectorises),
+    then the flagged indices listed without branches."""
+    cdef intp_t n1 = boxes1.shape[0], n2 = boxes2.shape[0], i, j, c, j0, size = 0
+    cdef cnp.npy_intp dims[2]
+    cdef coord_t* columns = <coord_t*> malloc((4 * n2 + 1) * sizeof(coord_t))
+    cdef uint8_t* usable = <uint8_t*> malloc(n2 + 1)  # may pair at all: any box if touching, else positive area
+    cdef uint8_t* flags = <uint8_t*> malloc(n2 + 1)
+    cdef intp_t* found = <intp_t*> malloc((n1 * n2 + 1) * sizeof(intp_t))  # per pair: j, in row order
+    cdef intp_t* row_end = <intp_t*> malloc((n1 + 1) * sizeof(intp_t))
+    cdef const coord_t* x1 = columns
+    cdef const coord_t* y1 = columns + n2
+    cdef const coord_t* x2 = columns + 2 * n2
+    cdef const coord_t* y2 = columns + 3 * n2
     cdef coord_t a0, a1, a2, a3
-    cdef bint failed = False
-    if data == NULL:
-        raise MemoryError()
-    with nogil:
+    cdef intp_t* out
+    try:
+        if columns == NULL or usable == NULL or flags == NULL or found == NULL or row_end == NULL:
+            raise MemoryError()
+        for j in range(n2):
+            for c in range(4):
+                columns[c * n2 + j] = boxes2[j, c]
+            usable[j] = touching or (boxes2[j, 0] < boxes2[j, 2] and boxes2[j, 1] < boxes2[j, 3])
         for i in range(n1):
             a0 = boxes1[i, 0]
             a1 = boxes1[i, 1]
             a2 = boxes1[i, 2]
             a3 = boxes1[i, 3]
-            if not touching and not (a0 < a2 and a1 < a3):
-                continue
-            if size + n2 > capacity:
-                while size + n2 > capacity:
-                    capacity *= 2
-                grown = <uint64_t*> realloc(data, capacity * sizeof(uint64_t))
-                if grown == NULL:
-                    failed = True
-                    break
-                data = grown
-            for j in range(i + 1 if self_join else 0, n2):
-                data[size] = ((<uint64_t> i) << 32) | <uint64_t> j
-                if touching:
-                    size += hit(a0, a1, a2, a3, boxes2[j, 0], boxes2[j, 1], boxes2[j, 2], boxes2[j, 3], True)
-                else:
-                    size += hit(a0, a1, a2, a3, boxes2[j, 0], boxes2[j, 1], boxes2[j, 2], boxes2[j, 3], False) & \
-                        (boxes2[j, 0] < boxes2[j, 2]) & (boxes2[j, 1] < boxes2[j, 3])
-    if failed:
-        free(data)
-        raise MemoryError()
-    out = np.empty((2, size), dtype=np.intp)
-    cdef intp_t[:, ::1] result = out
-    for i in range(size):
-        result[0, i] = <intp_t> (data[i] >> 32)
-        result[1, i] = <intp_t> (<uint32_t> data[i])
-    free(data)
-    return out
+            j0 = i + 1 if self_join else 0
+            if touching:
+                for j in range(j0, n2):
+                    flags[j] = (x1[j] <= a2) & (a0 <= x2[j]) & (y1[j] <= a3) & (a1 <= y2[j])
+            elif a0 < a2 and a1 < a3:
+                for j in range(j0, n2):
+                    flags[j] = (x1[j] < a2) & (a0 < x2[j]) & (y1[j] < a3) & (a1 < y2[j]) & usable[j]
+            else:
+                j0 = n2
+            for j in range(j0, n2):
+                found[size] = j
+                size += flags[j]
+            row_end[i] = size
+        dims[0] = 2
+        dims[1] = size
+        result = cnp.PyArray_EMPTY(2, dims, cnp.NPY_INTP, 0)
+        out = <intp_t*> cnp.PyArray_DATA(result)
+        j = 0
+        for i in range(n1):
+            while j < row_end[i]:
+                out[j] = i
+                j += 1
+        memcpy(out + size, found, size * sizeof(intp_t))
+        return result
+    finally:
+        free(columns)
+        free(usable)
+        free(flags)
+        free(found)
+        free(row_end)
+

@@ -12,16 +12,20 @@ query). Each level has its own grid, sized to its boxes. Below ``SMALL`` boxes
 there is one level with one cell: a brute-force scan.
 
 Build: three passes over the boxes (size band, cell, scatter) and a counting sort;
-no Python-level loops. Queries: ``cdef ... nogil`` searches; a batch runs in chunks
-of queries over OpenMP threads, each chunk into its own buffer, copied out in
-chunk order, so the result never depends on the thread count. The index is
-immutable after construction: any number of threads may query it at once.
+no Python-level loops. Queries: ``cdef ... nogil`` searches that test every candidate
+without a branch (an int32 row is one 16-byte vector compare), then sort each query's
+ids with sorting networks and branchless merges. A batch visits its queries in grid
+order, in chunks over OpenMP threads, each chunk into its own buffer; a second
+parallel pass puts every query's ids where its index says, so the result never
+depends on the thread count. The index is immutable after construction: any number
+of threads may query it at once.
 """
 
 from cython.parallel cimport prange
 from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_CheckExact
 from cpython.list cimport PyList_CheckExact, PyList_GET_ITEM, PyList_GET_SIZE
 from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_CheckExact
+from cpython.pyport cimport PY_SSIZE_T_MAX
 from cpython.tuple cimport PyTuple_CheckExact, PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from libc.math cimport ceil, floor, ilogb, isfinite, sqrt
 from libc.stdlib cimport calloc, free, malloc, realloc
@@ -30,8 +34,9 @@ from libc.string cimport memcpy, memset
 cimport numpy as cnp
 import numpy as np
 
-from boxgeom._radix cimport bit_length
-from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint32_t
+from boxgeom._kinds cimport box_kind
+from boxgeom._radix cimport bit_length, sort_words
+from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint32_t, uint64_t
 
 cnp.import_array()
 
@@ -50,6 +55,11 @@ DEF MERGE_COST = 16.0     # extra candidates per query a merge of bands may cost
 DEF CELLS_PER_BOX = 2.0   # a level has at most about this many cells per box
 DEF RUN_COST = 8.0        # cost of reading one more run of cells, in candidate tests
 DEF CHUNK = 256           # queries per chunk of a batch
+DEF FILL = 8192           # queries per block of the result's first row
+DEF PREFETCH = 8          # queries read ahead in a chunk
+DEF LEAF = 8              # ids sorted by one sorting network
+DEF BLOCK = 16            # ids sorted by two networks and a merging network
+DEF RADIX_FROM = 4096     # more ids than this: radix sort
 DEF ROW = 4               # slots per stored row: x1, y1, x2, y2
 DEF EXACT = 9007199254740992.0  # 2**53: integers up to here are exact in float64
 
@@ -63,6 +73,7 @@ cdef struct Level:
     intp_t nx, ny, base      # cells; cell (cx, cy) is starts[base + cx * ny + cy]
     double reach_x, reach_y  # at least the widest / tallest box (rounded up)
     double x_lo, y_lo, x_hi, y_hi  # smallest x1, y1 and largest x2, y2 of the level's boxes
+    bint flat                # some of its boxes have zero area
 
 
 cdef struct Hits:
@@ -110,99 +121,119 @@ cdef inline intp_t cell(double value, double origin, double inverse, intp_t coun
     return <intp_t> t
 
 
-cdef inline void insertion_sort(intp_t* a, intp_t k) noexcept nogil:
-    cdef intp_t i, j, value
-    for i in range(1, k):
-        value = a[i]
-        j = i - 1
-        while j >= 0 and a[j] > value:
-            a[j + 1] = a[j]
-            j -= 1
-        a[j + 1] = value
+cdef inline void order_pair(intp_t* v, int i, int j) noexcept nogil:
+    """``v[i], v[j] = min, max``: a compare and two conditional moves, no branch."""
+    cdef intp_t a = v[i], b = v[j]
+    v[i] = b if b < a else a
+    v[j] = a if b < a else b
 
 
-cdef void quick_sort(intp_t* a, intp_t k) noexcept nogil:
-    """Ascending sort of distinct values: quicksort (median of three, smaller side first
-    on an explicit stack), insertion sort below 24 values."""
-    cdef intp_t lo_stack[64]
-    cdef intp_t hi_stack[64]
-    cdef intp_t top = 0, lo, hi, i, j, mid, pivot, t
-    lo_stack[0] = 0
-    hi_stack[0] = k - 1
-    top = 1
-    while top:
-        top -= 1
-        lo = lo_stack[top]
-        hi = hi_stack[top]
-        while hi - lo >= 24:
-            mid = lo + (hi - lo) // 2
-            if a[mid] < a[lo]:
-                t = a[mid]; a[mid] = a[lo]; a[lo] = t
-            if a[hi] < a[lo]:
-                t = a[hi]; a[hi] = a[lo]; a[lo] = t
-            if a[hi] < a[mid]:
-                t = a[hi]; a[hi] = a[mid]; a[mid] = t
-            pivot = a[mid]
-            i = lo
-            j = hi
-            while i <= j:
-                while a[i] < pivot:
-                    i += 1
-                while a[j] > pivot:
-                    j -= 1
-                if i <= j:
-                    t = a[i]; a[i] = a[j]; a[j] = t
-                    i += 1
-                    j -= 1
-            # push the larger side, loop on the smaller one
-            if j - lo > hi - i:
-                lo_stack[top] = lo
-                hi_stack[top] = j
-                top += 1
-                lo = i
-            else:
-                lo_stack[top] = i
-                hi_stack[top] = hi
-                top += 1
-                hi = j
-        insertion_sort(a + lo, hi - lo + 1)
+cdef inline void sort_leaf(intp_t* v) noexcept nogil:
+    """Sort ``v[:LEAF]`` (8 values) with the 19-comparator network of depth 6 (Knuth,
+    TAOCP 5.3.4); no data-dependent branch."""
+    order_pair(v, 0, 2); order_pair(v, 1, 3); order_pair(v, 4, 6); order_pair(v, 5, 7)
+    order_pair(v, 0, 4); order_pair(v, 1, 5); order_pair(v, 2, 6); order_pair(v, 3, 7)
+    order_pair(v, 0, 1); order_pair(v, 2, 3); order_pair(v, 4, 5); order_pair(v, 6, 7)
+    order_pair(v, 2, 4); order_pair(v, 3, 5)
+    order_pair(v, 1, 4); order_pair(v, 3, 6)
+    order_pair(v, 1, 2); order_pair(v, 3, 4); order_pair(v, 5, 6)
 
 
-cdef void sort_ids(intp_t* a, intp_t k, intp_t n, intp_t* tmp) noexcept nogil:
-    """Sort the distinct ids ``a[:k]`` (all below ``n``) ascending; ``tmp`` holds k ids
-    when k > 4096 (an LSD radix sort then), else it may be NULL."""
-    cdef intp_t i, j, total, c, counts[2048]
-    cdef int shift, bits
+cdef inline void sort_block(const intp_t* src, intp_t* dst) noexcept nogil:
+    """Sort the BLOCK (16) values at ``src`` into ``dst`` (which may be ``src``): a network
+    on each half, then a bitonic merge (8 comparators across the halves, then three
+    layers of 8 within quarters, eighths, pairs). Unrolled on a local copy the compiler
+    keeps in registers; no data-dependent branch."""
+    cdef intp_t v[BLOCK]
+    cdef int i, j
+    for i in range(BLOCK):
+        v[i] = src[i]
+    sort_leaf(v)
+    sort_leaf(v + LEAF)
+    for i in range(LEAF):  # both halves ascending: compare mirror images
+        order_pair(v, i, BLOCK - 1 - i)
+    for j in range(LEAF):  # then half-cleaners of width 4, 2, 1
+        i = j // 4 * 8 + j % 4
+        order_pair(v, i, i + 4)
+    for j in range(LEAF):
+        i = j // 2 * 4 + j % 2
+        order_pair(v, i, i + 2)
+    for j in range(LEAF):
+        order_pair(v, 2 * j, 2 * j + 1)
+    for i in range(BLOCK):
+        dst[i] = v[i]
+
+
+cdef inline void merge_runs(const intp_t* left, intp_t n_left, const intp_t* right, intp_t n_right,
+                            intp_t* out, intp_t count) noexcept nogil:
+    """The ``count`` smallest values of two non-empty ascending runs, merged into ``out``.
+    Every step takes the smaller head with conditional moves (an exhausted run's head
+    is read clamped, and loses): no data-dependent branch, no tail to copy."""
+    cdef intp_t i = 0, j = 0, o, x, y
+    cdef bint right_first
+    for o in range(count):
+        x = left[i if i < n_left else n_left - 1]
+        y = right[j if j < n_right else n_right - 1]
+        right_first = (j < n_right) & ((i >= n_left) | (y < x))
+        out[o] = y if right_first else x
+        j += right_first
+        i += not right_first
+
+
+cdef inline intp_t sort_room(intp_t k) noexcept nogil:
+    """Ids :func:`sort_ids` may write to (at least ``k``): ``k`` rounded up to LEAF, or
+    to BLOCK above LEAF."""
+    return LEAF if k <= LEAF else (k + BLOCK - 1) // BLOCK * BLOCK
+
+
+cdef void sort_ids(intp_t* a, intp_t k, intp_t n, intp_t* scratch) noexcept nogil:
+    """Sort the distinct ids ``a[:k]`` (all below ``n``) ascending. ``a`` has room for
+    ``sort_room(k)`` ids (the ones past ``k`` are overwritten); ``scratch`` holds
+    ``sort_room(k)`` ids when k > BLOCK (else it may be NULL).
+
+    Padded with the largest intp: up to LEAF ids, one network; up to RADIX_FROM, blocks
+    of BLOCK ids sorted by networks, then merged pairwise (branchless; the blocks start
+    in whichever buffer makes the last merge land in ``a``). Beyond: the shared LSD radix
+    sort of distinct words (non-negative intp ids are such words)."""
+    cdef intp_t i, width, lo, padded = sort_room(k), passes = 0
     cdef intp_t* src = a
-    cdef intp_t* dst = tmp
+    cdef intp_t* dst = scratch
     cdef intp_t* swap
-    if k <= 4096:
-        if k <= 24:
-            insertion_sort(a, k)
-        else:
-            quick_sort(a, k)
+    if k <= 1:
         return
-    bits = bit_length(<unsigned long long> (n - 1 if n > 1 else 1))
-    shift = 0
-    while shift < bits:
-        memset(counts, 0, sizeof(counts))
-        for i in range(k):
-            counts[(src[i] >> shift) & 2047] += 1
-        total = 0
-        for j in range(2048):
-            c = counts[j]
-            counts[j] = total
-            total += c
-        for i in range(k):
-            j = (src[i] >> shift) & 2047
-            dst[counts[j]] = src[i]
-            counts[j] += 1
-        swap = src
-        src = dst
-        dst = swap
-        shift += 11
-    if src != a:
-        memcpy(a, src, k * sizeof(intp_t))
+    if k <= RADIX_FROM:
+        for i in range(k, padded):
+            a[i] = PY_SSIZE_T_MAX
+        if k <= LEAF:
+            sort_leaf(a)
+            return
+        width = BLOCK
+        while width < padded:
+            passes += 1
+            width *= 2
+        if passes % 2:
+            src = scratch
+            dst = a
+        for i in range(0, padded, BLOCK):
+            sort_block(a + i, src + i)
+        width = BLOCK
+        while width < padded:
+            lo = 0
+            while lo < padded:
+                if lo + width >= padded:
+                    memcpy(dst + lo, src + lo, (padded - lo) * sizeof(intp_t))
+                elif 2 * width >= padded:  # the last pass: the k ids, not the padding
+                    merge_runs(src, width, src + width, padded - width, dst, k)
+                else:
+                    merge_runs(src + lo, width, src + lo + width, min(width, padded - lo - width), dst + lo,
+                               min(2 * width, padded - lo))
+                lo += 2 * width
+            swap = src
+            src = dst
+            dst = swap
+            width *= 2
+        return
+    sort_words(<uint64_t*> a, <uint64_t*> scratch, k, 0, bit_length(<uint64_t> n))
 
 
 cdef inline bint hits_reserve(Hits* h, intp_t extra) noexcept nogil:
@@ -222,25 +253,114 @@ cdef inline int64_t above(double value, bint strict) noexcept nogil:
     return -below(-value, strict)
 
 
-cdef void search(const store_t* rows, const intp_t* starts, const Level* levels,
+cdef extern from *:
+    """
+    #include <stdint.h>
+    #include <string.h>
+    /* The test of an int32 row (x1, y1, x2, y2): a hit iff lo <= row <= hi, lane by lane.
+       With GCC/Clang vector extensions that is two compares of the 16-byte row and one
+       mask test (SSE2 on x86-64, NEON on arm64: no -march needed); elsewhere four scalar
+       compares. */
+    #if defined(__GNUC__) || defined(__clang__)
+    typedef int32_t boxgeom_i32x4 __attribute__((vector_size(16)));
+    typedef int64_t boxgeom_i64x2 __attribute__((vector_size(16)));
+    typedef struct { boxgeom_i32x4 lo, hi; } boxgeom_bounds32;
+    #if defined(__SSE2__)
+    #include <emmintrin.h>
+    #define BOXGEOM_ALL_CLEAR(v) (_mm_movemask_epi8((__m128i) (v)) == 0)
+    #else
+    #define BOXGEOM_ALL_CLEAR(v) ((((boxgeom_i64x2) (v))[0] | ((boxgeom_i64x2) (v))[1]) == 0)
+    #endif
+    static inline void boxgeom_bounds32_set(boxgeom_bounds32* b, int32_t x1_max, int32_t y1_max,
+                                            int32_t x2_min, int32_t y2_min) {
+        boxgeom_i32x4 lo = {INT32_MIN, INT32_MIN, x2_min, y2_min};
+        boxgeom_i32x4 hi = {x1_max, y1_max, INT32_MAX, INT32_MAX};
+        b->lo = lo;
+        b->hi = hi;
+    }
+    static inline int boxgeom_row_in32(const int32_t* row, const boxgeom_bounds32* b) {
+        boxgeom_i32x4 r;
+        memcpy(&r, row, sizeof r);
+        return BOXGEOM_ALL_CLEAR((r < b->lo) | (r > b->hi));
+    }
+    #else
+    typedef struct { int32_t x1_max, y1_max, x2_min, y2_min; } boxgeom_bounds32;
+    static inline void boxgeom_bounds32_set(boxgeom_bounds32* b, int32_t x1_max, int32_t y1_max,
+                                            int32_t x2_min, int32_t y2_min) {
+        b->x1_max = x1_max; b->y1_max = y1_max; b->x2_min = x2_min; b->y2_min = y2_min;
+    }
+    static inline int boxgeom_row_in32(const int32_t* row, const boxgeom_bounds32* b) {
+        return (row[0] <= b->x1_max) & (row[1] <= b->y1_max) & (row[2] >= b->x2_min) & (row[3] >= b->y2_min);
+    }
+    #endif
+    /* A hint to fetch the cache line ``offset`` bytes from ``base`` (possibly past the end of
+       its array: the address is computed as an integer, and a prefetch never faults). */
+    #if defined(__GNUC__) || defined(__clang__)
+    #define boxgeom_prefetch(base, offset) __builtin_prefetch((const void*) ((uintptr_t) (base) + (offset)))
+    #else
+    #define boxgeom_prefetch(base, offset) ((void) (base), (void) (offset))
+    #endif
+    """
+    ctypedef struct Bounds32 "boxgeom_bounds32":
+        pass
+    void bounds32_set "boxgeom_bounds32_set"(Bounds32* b, int32_t x1_max, int32_t y1_max, int32_t x2_min,
+                                             int32_t y2_min) noexcept nogil
+    bint row_in32 "boxgeom_row_in32"(const int32_t* row, const Bounds32* b) noexcept nogil
+    void prefetch "boxgeom_prefetch"(const void* base, intp_t offset) noexcept nogil
+
+
+cdef inline int32_t clamp32(int64_t value) noexcept nogil:
+    """``value`` clamped to the int32 range."""
+    return <int32_t> (-2147483648 if value < -2147483648 else (2147483647 if value > 2147483647 else value))
+
+
+cdef inline intp_t scan(const store_t* r, const intp_t* ids, intp_t count, const Bounds32* ints,
+                        double qx1, double qy1, double qx2, double qy2, bint touching, bint flat,
+                        intp_t* out) noexcept nogil:
+    """Write the ids of the hits among ``count`` rows from ``r`` to ``out``; return their
+    number. Branchless: every row's id is written, the position advances on a hit.
+
+    int32 rows are tested against ``ints`` (the query's integer bounds, touching or
+    not), others against the query. ``flat``: strict, and the rows may have zero area
+    (which then never hit); inlined with constant flags, each case is its own loop."""
+    cdef intp_t e, size = 0
+    cdef bint keep
+    for e in range(count):
+        if store_t is int32_t:
+            keep = row_in32(r, ints)
+        elif touching:
+            keep = (r[0] <= qx2) & (qx1 <= r[2]) & (r[1] <= qy2) & (qy1 <= r[3])
+        else:
+            keep = (r[0] < qx2) & (qx1 < r[2]) & (r[1] < qy2) & (qy1 < r[3])
+        if flat:
+            keep = keep & (r[0] < r[2]) & (r[1] < r[3])
+        out[size] = ids[e]
+        size += keep
+        r += ROW
+    return size
+
+
+cdef void search(const store_t* rows, const intp_t* ids, const intp_t* starts, const Level* levels,
                  intp_t n_levels, double qx1, double qy1, double qx2, double qy2, bint touching,
                  Hits* out) noexcept nogil:
-    """Append the positions of the rows overlapping the query to ``out`` (unsorted).
+    """Append the ids of the rows overlapping the query to ``out`` (unsorted).
 
     Strict: the four open inequalities and a stored box of positive area (so the
     overlap has positive area; a zero-area query yields the boxes whose open interior
     holds it). Touching: the closed inequalities. Integer rows are compared with the
-    query's integer bounds (exactly equivalent), without branches: every candidate is
-    written, and the write position advances only for a hit.
+    query's integer bounds (exactly equivalent).
     """
-    cdef intp_t l, cx, cx0, cx1, cy0, cy1, e, stop, column, size
+    cdef intp_t l, cx, cx0, cx1, cy0, cy1, e, stop, column
     cdef const Level* level
-    cdef const store_t* r
-    cdef intp_t* data
-    cdef bint strict = not touching, keep
+    cdef bint strict = not touching
     # integer rows: hit iff x1 <= x1_max, x2 >= x2_min, y1 <= y1_max, y2 >= y2_min
     cdef int64_t x1_max = below(qx2, strict), x2_min = above(qx1, strict)
     cdef int64_t y1_max = below(qy2, strict), y2_min = above(qy1, strict)
+    cdef Bounds32 ints
+    if store_t is int32_t:
+        if x1_max < -2147483648 or y1_max < -2147483648 or x2_min > 2147483647 or y2_min > 2147483647:
+            return
+        bounds32_set(&ints, clamp32(x1_max), clamp32(y1_max), clamp32(x2_min), clamp32(y2_min))
     for l in range(n_levels):
         level = &levels[l]
         if touching:
@@ -260,23 +380,19 @@ cdef void search(const store_t* rows, const intp_t* starts, const Level* levels,
                 continue
             if not hits_reserve(out, stop - e):
                 return
-            r = rows + ROW * e
-            data = out.data
-            size = out.size
-            while e < stop:
-                if store_t is int32_t:
-                    keep = (r[0] <= x1_max) & (r[2] >= x2_min) & (r[1] <= y1_max) & (r[3] >= y2_min)
-                    if strict:
-                        keep = keep & (r[0] < r[2]) & (r[1] < r[3])
-                elif touching:
-                    keep = (r[0] <= qx2) & (qx1 <= r[2]) & (r[1] <= qy2) & (qy1 <= r[3])
-                else:
-                    keep = (r[0] < qx2) & (qx1 < r[2]) & (r[1] < qy2) & (qy1 < r[3]) & (r[0] < r[2]) & (r[1] < r[3])
-                data[size] = e
-                size += keep
-                e += 1
-                r += ROW
-            out.size = size
+            if touching:
+                out.size += scan(rows + ROW * e, ids + e, stop - e, &ints, qx1, qy1, qx2, qy2, True, False,
+                                 out.data + out.size)
+            elif level.flat:
+                out.size += scan(rows + ROW * e, ids + e, stop - e, &ints, qx1, qy1, qx2, qy2, False, True,
+                                 out.data + out.size)
+            else:
+                out.size += scan(rows + ROW * e, ids + e, stop - e, &ints, qx1, qy1, qx2, qy2, False, False,
+                                 out.data + out.size)
+            # the next query of a batch (its neighbour in grid order) mostly reads on from here
+            prefetch(rows, stop * ROW * <intp_t> sizeof(store_t))
+            prefetch(rows, stop * ROW * <intp_t> sizeof(store_t) + 64)
+            prefetch(ids, stop * <intp_t> sizeof(intp_t))
 
 
 cdef inline int band_of(double side) noexcept nogil:
@@ -290,6 +406,7 @@ cdef inline int band_of(double side) noexcept nogil:
 
 cdef struct Band:
     intp_t count
+    intp_t flat                           # boxes of zero area
     double width, height                  # largest width and height
     double x1_lo, y1_lo, x1_hi, y1_hi     # range of the corners
     double x2_hi, y2_hi                   # largest x2, y2
@@ -313,6 +430,7 @@ cdef inline void band_add(Band* b, double x1, double y1, double x2, double y2) n
         b.x2_hi = x2 if x2 > b.x2_hi else b.x2_hi
         b.y2_hi = y2 if y2 > b.y2_hi else b.y2_hi
     b.count += 1
+    b.flat += not (x1 < x2 and y1 < y2)
 
 
 cdef inline void band_merge(Band* into, const Band* b) noexcept nogil:
@@ -330,6 +448,7 @@ cdef inline void band_merge(Band* into, const Band* b) noexcept nogil:
     into.x2_hi = b.x2_hi if b.x2_hi > into.x2_hi else into.x2_hi
     into.y2_hi = b.y2_hi if b.y2_hi > into.y2_hi else into.y2_hi
     into.count += b.count
+    into.flat += b.flat
 
 
 cdef inline double reach(double size) noexcept nogil:
@@ -363,6 +482,7 @@ cdef intp_t plan_level(Level* level, const Band* b, intp_t base) noexcept nogil:
     level.y_lo = b.y1_lo
     level.x_hi = b.x2_hi
     level.y_hi = b.y2_hi
+    level.flat = b.flat > 0
     level.base = base
     if not (span_x > 0 and isfinite(span_x)):
         span_x = 0
@@ -454,18 +574,15 @@ cdef class StaticIndex:
     cdef intp_t _search(self, double x1, double y1, double x2, double y2, bint touching, Hits* out) noexcept nogil:
         """Append the input indices of the boxes overlapping the box to ``out`` (unsorted);
         return the new size, or FAILED when memory ran out."""
-        cdef intp_t before = out.size, j
         if self.kind == STORE_INT32:
-            search(<const int32_t*> self.rows, self.starts, self.levels, self.n_levels,
+            search(<const int32_t*> self.rows, self.ids, self.starts, self.levels, self.n_levels,
                    x1, y1, x2, y2, touching, out)
         elif self.kind == STORE_FLOAT32:
-            search(<const float32_t*> self.rows, self.starts, self.levels, self.n_levels,
+            search(<const float32_t*> self.rows, self.ids, self.starts, self.levels, self.n_levels,
                    x1, y1, x2, y2, touching, out)
         else:
-            search(<const float64_t*> self.rows, self.starts, self.levels, self.n_levels,
+            search(<const float64_t*> self.rows, self.ids, self.starts, self.levels, self.n_levels,
                    x1, y1, x2, y2, touching, out)
-        for j in range(before, out.size):
-            out.data[j] = self.ids[out.data[j]]
         return FAILED if out.failed else out.size
 
     cdef object _found(self, double x1, double y1, double x2, double y2, bint touching, bint as_uint32):
@@ -476,20 +593,21 @@ cdef class StaticIndex:
         cdef intp_t* tmp = NULL
         cdef uint32_t* small
         cdef intp_t first[128]
+        cdef intp_t scratch[128]
         memset(&hits, 0, sizeof(Hits))
         hits.data = first
         hits.capacity = 128
         hits.borrowed = True
         with nogil:
             k = self._search(x1, y1, x2, y2, touching, &hits)
-            if k > 4096:
-                tmp = <intp_t*> malloc(k * sizeof(intp_t))
-                if tmp == NULL:
+            if k > 128:
+                tmp = <intp_t*> malloc(sort_room(k) * sizeof(intp_t))
+                if tmp == NULL or not hits_reserve(&hits, sort_room(k) - k):
                     k = FAILED
                 else:
                     sort_ids(hits.data, k, self.n, tmp)
             elif k > 1:
-                sort_ids(hits.data, k, self.n, NULL)
+                sort_ids(hits.data, k, self.n, scratch)  # sort_room(k) <= 128
         free(tmp)
         if k == FAILED:
             hits_free(&hits)
@@ -579,11 +697,13 @@ cdef class StaticIndex:
         A zero-area query finds nothing unless ``touching``.
 
         Queries are visited in the grid order of their corners (so consecutive searches
-        read neighbouring memory), in chunks of CHUNK over ``n_threads`` threads; each
-        chunk keeps its hits in its own buffer, and the copy into the result puts every
-        query's hits at the place its index gives, so the thread count never matters.
+        read neighbouring memory), in chunks of CHUNK over ``n_threads`` threads (guided:
+        long runs of neighbouring chunks first, so a thread reuses the rows its previous
+        chunk read, then shorter ones to balance the end); each chunk keeps its sorted
+        hits in its own buffer, and the copy into the result puts every query's hits at
+        the place its index gives, so the thread count never matters.
         """
-        cdef int kind = kind_of(queries)
+        cdef int kind = box_kind(queries)
         cdef intp_t m = cnp.PyArray_DIM(queries, 0)
         cdef void* data = cnp.PyArray_DATA(queries)
         if kind == 0:
@@ -595,43 +715,41 @@ cdef class StaticIndex:
         return self._query_many(<const float64_t*> data, m, touching, n_threads)
 
     cdef object _query_many(self, const coord_t* queries, intp_t m, bint touching, int n_threads):
-        cdef intp_t chunks = (m + CHUNK - 1) // CHUNK, c, p, q, total = 0
+        cdef intp_t chunks = (m + CHUNK - 1) // CHUNK, c, q, k, total = 0
         cdef intp_t bad = first_inexact(queries, m)
         cdef Hits* buffers
         cdef intp_t* order        # visit order: position -> query
-        cdef double* visit        # the queries in visit order, xyxy
-        cdef intp_t* found        # per position: hits; then per query: offset into the result
-        cdef intp_t* offsets
+        cdef intp_t* offsets      # per query: its hits, then where its pairs start in the result
+        cdef intp_t* pairs
         cdef bint failed = False
         if bad >= 0:
             return bad
         buffers = <Hits*> calloc(max(chunks, 1), sizeof(Hits))
         order = <intp_t*> malloc(max(m, 1) * sizeof(intp_t))
-        visit = <double*> malloc(max(m, 1) * 4 * sizeof(double))
-        found = <intp_t*> malloc(max(m, 1) * sizeof(intp_t))
         offsets = <intp_t*> malloc((m + 1) * sizeof(intp_t))
         try:
-            if buffers == NULL or order == NULL or visit == NULL or found == NULL or offsets == NULL:
+            if buffers == NULL or order == NULL or offsets == NULL:
                 raise MemoryError()
             with nogil:
-                failed = not self._visit_order(queries, m, order, visit)
+                failed = not self._visit_order(queries, m, order)
                 if not failed:
-                    for c in prange(chunks, schedule="dynamic", num_threads=n_threads):
-                        self._query_chunk(visit, m, c, touching, &buffers[c], found)
+                    for c in prange(chunks, schedule="guided", num_threads=n_threads):
+                        self._query_chunk(queries, order, m, c, touching, &buffers[c], offsets)
                     for c in range(chunks):
                         failed = failed or buffers[c].failed
                 if not failed:
-                    for p in range(m):
-                        offsets[order[p]] = found[p]
                     for q in range(m):
-                        c = offsets[q]
+                        k = offsets[q]
                         offsets[q] = total
-                        total = total + c
+                        total = total + k
                     offsets[m] = total
             if failed:
                 raise MemoryError()
             out = np.empty((2, total), dtype=np.intp)
-            self._copy_out(out, buffers, order, offsets, chunks, m, n_threads)
+            pairs = <intp_t*> cnp.PyArray_DATA(out)
+            if total:
+                with nogil:
+                    copy_out(pairs, total, buffers, order, offsets, chunks, m, n_threads)
             return out
         finally:
             if buffers != NULL:
@@ -639,121 +757,129 @@ cdef class StaticIndex:
                     free(buffers[c].data)
             free(buffers)
             free(order)
-            free(visit)
-            free(found)
             free(offsets)
 
-    cdef bint _visit_order(self, const coord_t* queries, intp_t m, intp_t* order, double* visit) noexcept nogil:
+    cdef bint _visit_order(self, const coord_t* queries, intp_t m, intp_t* order) noexcept nogil:
         """Fill ``order`` with the queries sorted (stably) by the grid cell of their corner in
-        the largest level, rows coarsened to at most one key per query (a counting sort),
-        and ``visit`` with the queries in that order. Identity order for few queries or a
-        brute-force index. False when out of memory."""
+        the largest level, its rows coarsened to at most about one key per query (a counting
+        sort): consecutive searches then read neighbouring rows, mostly just past
+        where the previous one stopped (which :func:`search` prefetches). Identity order
+        for few queries or a brute-force index. False when out of memory."""
         cdef intp_t p, q, l, main = 0, step, rows, keys, k
+        cdef double inv_rows
         cdef const Level* level
         cdef intp_t* start = NULL
         cdef intp_t* key = NULL
-        if m >= 2 * CHUNK and self.n > SMALL and self.n_levels > 0:
-            for l in range(1, self.n_levels):
-                if self.level_size(l) > self.level_size(main):
-                    main = l
-            level = &self.levels[main]
-            step = (level.nx * level.ny + m - 1) // m
-            step = step if step > 1 else 1
-            rows = (level.ny + step - 1) // step
-            keys = level.nx * rows
-            start = <intp_t*> calloc(keys + 1, sizeof(intp_t))
-            key = <intp_t*> malloc(m * sizeof(intp_t))
-            if start == NULL or key == NULL:
-                free(start)
-                free(key)
-                return False
+        if not (m >= 2 * CHUNK and self.n > SMALL and self.n_levels > 0):
             for q in range(m):
-                k = cell(<double> queries[4 * q + 0], level.ox, level.inv_x, level.nx) * rows + \
-                    cell(<double> queries[4 * q + 1], level.oy, level.inv_y, level.ny) // step
-                key[q] = k
-                start[k + 1] += 1
-            for k in range(keys):
-                start[k + 1] += start[k]
-            for q in range(m):
-                p = start[key[q]]
-                start[key[q]] = p + 1
-                order[p] = q
-                visit[4 * p] = queries[4 * q + 0]
-                visit[4 * p + 1] = queries[4 * q + 1]
-                visit[4 * p + 2] = queries[4 * q + 2]
-                visit[4 * p + 3] = queries[4 * q + 3]
+                order[q] = q
+            return True
+        for l in range(1, self.n_levels):
+            if self.level_size(l) > self.level_size(main):
+                main = l
+        level = &self.levels[main]
+        step = (level.nx * level.ny + m - 1) // m
+        step = step if step > 1 else 1
+        rows = (level.ny + step - 1) // step
+        inv_rows = level.inv_y / step
+        keys = level.nx * rows
+        start = <intp_t*> calloc(keys + 1, sizeof(intp_t))
+        key = <intp_t*> malloc(m * sizeof(intp_t))
+        if start == NULL or key == NULL:
             free(start)
             free(key)
-            return True
+            return False
         for q in range(m):
-            order[q] = q
-            visit[4 * q] = queries[4 * q + 0]
-            visit[4 * q + 1] = queries[4 * q + 1]
-            visit[4 * q + 2] = queries[4 * q + 2]
-            visit[4 * q + 3] = queries[4 * q + 3]
+            k = cell(<double> queries[4 * q + 0], level.ox, level.inv_x, level.nx) * rows + \
+                cell(<double> queries[4 * q + 1], level.oy, inv_rows, rows)
+            key[q] = k
+            start[k + 1] += 1
+        for k in range(keys):
+            start[k + 1] += start[k]
+        for q in range(m):
+            p = start[key[q]]
+            start[key[q]] = p + 1
+            order[p] = q
+        free(start)
+        free(key)
         return True
 
     cdef inline intp_t level_size(self, intp_t l) noexcept nogil:
         return self.starts[self.levels[l].base + self.levels[l].nx * self.levels[l].ny] - self.starts[self.levels[l].base]
 
-    cdef void _query_chunk(self, const double* visit, intp_t m, intp_t c, bint touching, Hits* buffer,
-                           intp_t* found) noexcept nogil:
-        """The queries at positions ``c * CHUNK:`` of ``visit`` (up to CHUNK of them): their
-        sorted ids appended to ``buffer``, their counts into ``found``; ``buffer.failed``
-        when memory runs out."""
-        cdef intp_t p, k, before, stop = min((c + 1) * CHUNK, m)
+    cdef void _query_chunk(self, const coord_t* queries, const intp_t* order, intp_t m, intp_t c, bint touching,
+                           Hits* buffer, intp_t* counts) noexcept nogil:
+        """The queries at positions ``c * CHUNK:`` of ``order`` (up to CHUNK of them): their
+        sorted ids appended to ``buffer``, their counts to ``counts[query]``;
+        ``buffer.failed`` when memory runs out."""
+        cdef intp_t p, q, k, before, stop = min((c + 1) * CHUNK, m)
         cdef intp_t* tmp = NULL
         cdef intp_t* grown
         cdef intp_t room = 0
-        cdef const double* q
+        cdef double x1, y1, x2, y2
         for p in range(c * CHUNK, stop):
-            q = visit + 4 * p
+            q = order[p]
+            if p + PREFETCH < stop:
+                prefetch(queries, 4 * order[p + PREFETCH] * <intp_t> sizeof(coord_t))
+            x1 = <double> queries[4 * q]
+            y1 = <double> queries[4 * q + 1]
+            x2 = <double> queries[4 * q + 2]
+            y2 = <double> queries[4 * q + 3]
             before = buffer.size
-            if touching or (q[0] < q[2] and q[1] < q[3]):
-                self._search(q[0], q[1], q[2], q[3], touching, buffer)
+            if touching or (x1 < x2 and y1 < y2):
+                self._search(x1, y1, x2, y2, touching, buffer)
             if buffer.failed:
                 break
             k = buffer.size - before
-            if k > 4096 and k > room:
-                grown = <intp_t*> realloc(tmp, k * sizeof(intp_t))
+            if k > BLOCK and sort_room(k) > room:
+                room = sort_room(k)
+                grown = <intp_t*> realloc(tmp, room * sizeof(intp_t))
                 if grown == NULL:
                     buffer.failed = True
                     break
                 tmp = grown
-                room = k
-            if k > 1:
-                sort_ids(buffer.data + before, k, self.n, tmp)
-            found[p] = k
+            if not hits_reserve(buffer, sort_room(k) - k):
+                break
+            sort_ids(buffer.data + before, k, self.n, tmp)
+            counts[q] = k
         free(tmp)
 
-    cdef void _copy_out(self, intp_t[:, ::1] out, const Hits* buffers, const intp_t* order, const intp_t* offsets,
-                        intp_t chunks, intp_t m, int n_threads) noexcept:
-        """Each query's hits (its chunk's buffer holds them in visit order) to
-        ``out[1, offsets[q]:offsets[q + 1]]``, its index to ``out[0]`` alongside."""
-        cdef intp_t c, p, q, j, k, at, stop, total = offsets[m]
-        cdef intp_t* first = &out[0, 0] if total else NULL
-        cdef intp_t* second = &out[1, 0] if total else NULL
-        with nogil:
-            for c in prange(chunks, schedule="static", num_threads=n_threads):
-                at = 0
-                stop = min((c + 1) * CHUNK, m)
-                for p in range(c * CHUNK, stop):
-                    q = order[p]
-                    k = offsets[q + 1] - offsets[q]
-                    if k:
-                        memcpy(second + offsets[q], buffers[c].data + at, k * sizeof(intp_t))
-                        for j in range(k):
-                            first[offsets[q] + j] = q
-                        at = at + k
+
+cdef void copy_out(intp_t* out, intp_t total, const Hits* buffers, const intp_t* order, const intp_t* offsets,
+                   intp_t chunks, intp_t m, int n_threads) noexcept nogil:
+    """Fill the (2, total) result ``out``: each query's index to ``out[0, offsets[q]:offsets[q + 1]]``,
+    its ids (its chunk's buffer holds them in visit order) to ``out[1]`` alongside. One
+    parallel loop over both kinds of work, dynamic: the larger blocks of row 0 first,
+    then the chunks' ids, so that the last items are small."""
+    cdef intp_t item, fills = (m + FILL - 1) // FILL
+    for item in prange(fills + chunks, schedule="dynamic", num_threads=n_threads):
+        if item < fills:
+            fill_queries(out, offsets, item * FILL, min((item + 1) * FILL, m))
+        else:
+            copy_chunk(out + total, buffers[item - fills].data, order, offsets, (item - fills) * CHUNK,
+                       min((item - fills + 1) * CHUNK, m))
 
 
-cdef inline bint hits_append(Hits* h, const intp_t* values, intp_t k) noexcept nogil:
-    if not hits_reserve(h, k):
-        return False
-    if k:
-        memcpy(h.data + h.size, values, k * sizeof(intp_t))
-    h.size += k
-    return True
+cdef inline void copy_chunk(intp_t* second, const intp_t* src, const intp_t* order, const intp_t* offsets,
+                            intp_t start, intp_t stop) noexcept nogil:
+    """The ids of the queries at visit positions [start, stop), stored one after the other
+    at ``src``, each to its place in the result's second row."""
+    cdef intp_t p, q, j
+    cdef intp_t* dst
+    for p in range(start, stop):
+        q = order[p]
+        dst = second + offsets[q]
+        for j in range(offsets[q + 1] - offsets[q]):  # mostly a few ids: a loop beats a call to memcpy
+            dst[j] = src[j]
+        src += offsets[q + 1] - offsets[q]
+
+
+cdef inline void fill_queries(intp_t* first, const intp_t* offsets, intp_t start, intp_t stop) noexcept nogil:
+    """The result's first row for queries [start, stop): each query's index, once per pair."""
+    cdef intp_t q, j
+    for q in range(start, stop):
+        for j in range(offsets[q], offsets[q + 1]):
+            first[j] = q
 
 
 cdef intp_t first_inexact(const coord_t* boxes, intp_t n) noexcept nogil:
@@ -872,24 +998,11 @@ cdef bint read_box(object box, int fmt, double* v):
     return True
 
 
-cdef int kind_of(cnp.ndarray array) except -1:
-    """0, 1, 2, 3 for a C-contiguous (n, 4) array of int32, int64, float32, float64."""
-    cdef int size = cnp.PyArray_ITEMSIZE(array)
-    if cnp.PyArray_NDIM(array) != 2 or cnp.PyArray_DIM(array, 1) != 4 or not cnp.PyArray_IS_C_CONTIGUOUS(array) \
-            or not cnp.PyArray_ISNOTSWAPPED(array):
-        raise TypeError("expected a C-contiguous array of shape (n, 4)")
-    if cnp.PyArray_ISINTEGER(array) and cnp.PyArray_ISSIGNED(array) and (size == 4 or size == 8):
-        return 0 if size == 4 else 1
-    if cnp.PyArray_ISFLOAT(array) and (size == 4 or size == 8):
-        return 2 if size == 4 else 3
-    raise TypeError(f"expected int32, int64, float32 or float64 boxes, got {array.dtype}")
-
-
 def build(cnp.ndarray boxes not None):
     """Index validated xyxy ``boxes`` (a C-contiguous (n, 4) array of int32, int64, float32
     or float64); return the StaticIndex, or the int row of the first int64 box with a
     coordinate beyond +-2**53."""
-    cdef int kind = kind_of(boxes)
+    cdef int kind = box_kind(boxes)
     cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
     cdef void* data = cnp.PyArray_DATA(boxes)
     if kind == 0:
@@ -982,6 +1095,7 @@ cdef bint build_small(const coord_t* boxes, intp_t n, StaticIndex index) noexcep
     index.levels[0].y_lo = b.y1_lo
     index.levels[0].x_hi = b.x2_hi
     index.levels[0].y_hi = b.y2_hi
+    index.levels[0].flat = b.flat > 0
     return True
 
 

@@ -261,3 +261,60 @@ def test_pickle_round_trip_answers_the_same(dtype, fmt):
     assert len(copy) == len(index) and repr(copy) == repr(index)
     assert np.array_equal(copy.query(queries), index.query(queries))
     assert np.array_equal(copy.query(queries[0].tolist(), touching=True), index.query(queries[0].tolist(), touching=True))
+
+
+# --- the batch kernel's pieces: per-query sorts of every size, int32 bounds, flat levels -------------------
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_hits_sorted_for_every_count(threads):
+    # queries of growing size over a dense index: hit counts from 0 to about 6000 cover one sorting network
+    # (up to 8 ids), one block of 16, merges of 2, 3, 4 ... blocks (odd and even numbers of passes), the radix sort
+    rng = np.random.default_rng(30)
+    stored = random_boxes(6000, 400, 20, seed=31)
+    side = np.concatenate([np.arange(0, 60), np.geomspace(60, 420, 140)]).astype(np.int32)
+    corner = rng.integers(-10, 400, (len(side), 2)).astype(np.int32)
+    queries = np.hstack([corner, corner + side[:, None]])
+    queries = np.concatenate([queries] * 3)  # more than 512 queries: the grid-ordered batch path
+    index = BoxIndex(stored)
+    got = index.query(queries, n_threads=threads)
+    want = pairs_between(queries, stored)
+    assert np.array_equal(got, want)
+    counts = np.bincount(want[0], minlength=len(queries))
+    assert counts.min() == 0 and counts.max() > 4096 and len(np.unique(counts)) > 150
+    for q in queries[:: len(side) // 20][:20]:
+        assert np.array_equal(index.query(q), np.flatnonzero(overlap_matrix(q[None, :], stored)[0]))
+
+
+def test_int32_index_with_queries_beyond_int32():
+    edge = np.array([[-(2**31), -(2**31), -(2**31) + 5, -(2**31) + 5], [2**31 - 6, 2**31 - 6, 2**31 - 1, 2**31 - 1]])
+    stored = np.concatenate([edge, random_boxes(500, 1000, 50, seed=32)]).astype(np.int32)  # a grid, stored as int32
+    index = BoxIndex(stored)
+    queries = np.array(
+        [
+            [-1e12, -1e12, 1e12, 1e12],  # everything
+            [-3e9, -3e9, -(2**31), -(2**31)],  # touches the first box's corner only
+            [2**31 - 1, 2**31 - 1, 5e9, 5e9],  # touches the second box's corner only
+            [-4e9, -4e9, -3e9, -3e9],  # below int32
+            [3e9, 3e9, 4e9, 4e9],  # above int32
+            [-(2**31) + 4.5, -1e10, 0.0, -(2**31) + 0.5],
+        ]
+    )
+    for touching in (False, True):
+        want = pairs_between(queries, stored.astype(np.float64), touching)
+        assert np.array_equal(index.query(queries, touching=touching), want)
+        for i, q in enumerate(queries):
+            assert np.array_equal(index.query(q, touching=touching), want[1, want[0] == i])
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.float64])
+def test_zero_area_boxes_in_grids(dtype):
+    # levels holding zero-area boxes among others: strict queries must skip them, touching ones keep them
+    stored = random_boxes(3000, 1000, 40, seed=33).astype(dtype)
+    stored[::5, 2] = stored[::5, 0]  # vertical segments
+    stored[1::7, 3] = stored[1::7, 1]  # horizontal segments
+    stored[2::11, 2:] = stored[2::11, :2]  # points
+    queries = random_boxes(800, 1000, 60, seed=34).astype(dtype)
+    index = BoxIndex(stored)
+    for touching in (False, True):
+        assert np.array_equal(index.query(queries, touching=touching), pairs_between(queries, stored, touching))

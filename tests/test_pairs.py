@@ -20,7 +20,7 @@ METHODS = ["sweep", "grid", "auto"]
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("touching", [False, True])
-@pytest.mark.parametrize("n, region", [(50, 400), (600, 400), (3000, 4000)])
+@pytest.mark.parametrize("n, region", [(50, 400), (600, 400), (600, 40000), (3000, 4000)])
 def test_random_sets_match_brute_force(n, region, touching, method):
     boxes = random_boxes(n, region, 100, seed=n)
     other = random_boxes(n // 3 + 1, region, 100, seed=n + 1)

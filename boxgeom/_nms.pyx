@@ -18,8 +18,9 @@ Neither greedy kernel builds the graph of all overlapping pairs:
     scanned. Threads take chunks of boxes and share the decisions.
 
 * ``greedy_matching`` lists the candidates of every box of the first set, in space
-  order (from a grid of the second set, or every box for small inputs; threads
-  take chunks of boxes), sorts each list by preference (IoU desc, index asc) and
+  order (from a grid of the second set; for small inputs both sets sorted by x1, a
+  box testing the boxes in its x-window, one vectorised flag each; threads take
+  chunks of boxes), sorts each list by preference (IoU desc, index asc) and
   lets the boxes of the first set propose down their lists, each box of the second
   set keeping the proposal it prefers (Gale-Shapley). All boxes rank their
   partners by the same IoU with the same tie rule, so the only stable matching is

@@ -10,6 +10,7 @@ from libc.math cimport isfinite
 cimport numpy as cnp
 import numpy as np
 
+from boxgeom._kinds cimport dtype_kind
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t
 
 cnp.import_array()
@@ -59,24 +60,8 @@ cdef (intp_t, int) scan(const coord_t* boxes, intp_t n, intp_t columns, int orde
     return -1, REASON_OK
 
 
-cdef int kind_of(cnp.ndarray array) noexcept:
-    """0, 1, 2, 3 for int32, int64, float32, float64 in native byte order, else -1."""
-    cdef int type_num = cnp.PyArray_TYPE(array)
-    if not cnp.PyArray_ISNOTSWAPPED(array):
-        return -1
-    if type_num == cnp.NPY_INT32 or (type_num == cnp.NPY_LONG and sizeof(long) == 4):
-        return 0
-    if type_num == cnp.NPY_INT64 or type_num == cnp.NPY_LONGLONG or (type_num == cnp.NPY_LONG and sizeof(long) == 8):
-        return 1
-    if type_num == cnp.NPY_FLOAT32:
-        return 2
-    if type_num == cnp.NPY_FLOAT64:
-        return 3
-    return -1
-
-
 cdef (intp_t, int) scan_array(cnp.ndarray array, int kind, int order, int64_t limit) noexcept:
-    """``scan`` of a C-contiguous 2-D array of kind ``kind`` (see ``kind_of``)."""
+    """``scan`` of a C-contiguous 2-D array of kind ``kind`` (see ``_kinds.dtype_kind``)."""
     cdef intp_t n = cnp.PyArray_DIM(array, 0), columns = cnp.PyArray_DIM(array, 1)
     cdef void* data = cnp.PyArray_DATA(array)
     cdef (intp_t, int) result
@@ -112,7 +97,7 @@ def valid_boxes(values, int order, int64_t limit):
     array = <cnp.ndarray> values
     if cnp.PyArray_NDIM(array) != 2 or cnp.PyArray_DIM(array, 1) != 4 or not cnp.PyArray_IS_C_CONTIGUOUS(array):
         return None
-    kind = kind_of(array)
+    kind = dtype_kind(array)
     if kind < 0 or scan_array(array, kind, order, limit)[0] >= 0:
         return None
     return array
@@ -132,7 +117,7 @@ def first_bad_row(array, int order, int64_t limit):
     >>> first_bad_row(np.array([[0.0, 0, 1, 1], [0, 0, -1, 1]]), ORDER_CORNERS, 0)
     (1, 3)
     """
-    cdef int kind = kind_of(array) if cnp.PyArray_Check(array) else -1
+    cdef int kind = dtype_kind(array) if cnp.PyArray_Check(array) else -1
     if kind < 0 or not cnp.PyArray_IS_C_CONTIGUOUS(array) or cnp.PyArray_NDIM(array) != 2:
         raise TypeError(f"first_bad_row: expected a C-contiguous 2-D int32, int64, float32 or float64 array, got {array!r:.60}")
     return scan_array(array, kind, order, limit)
@@ -201,7 +186,7 @@ def xywh_to_xyxy(array, bint strict):
     >>> xywh_to_xyxy(np.array([[1, 2, 3, 4]], dtype=np.int32), True)[0]
     array([[1, 2, 4, 6]], dtype=int32)
     """
-    cdef int kind = kind_of(array) if cnp.PyArray_Check(array) else -1
+    cdef int kind = dtype_kind(array) if cnp.PyArray_Check(array) else -1
     if kind < 0 or cnp.PyArray_NDIM(array) != 2 or cnp.PyArray_DIM(array, 1) != 4 or not cnp.PyArray_IS_C_CONTIGUOUS(array):
         raise TypeError(f"xywh_to_xyxy: expected a C-contiguous (n, 4) int32, int64, float32 or float64 array")
     cdef intp_t n = cnp.PyArray_DIM(array, 0)

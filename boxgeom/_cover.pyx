@@ -271,9 +271,7 @@ cdef intp_t sweep_banded(const coord_t* s, intp_t n, num_t width, num_t height, 
     else:
         for p in range(n + 1):
             if p == n or (waiting and <num_t> s[4 * p + 2] > band + width):
-                if flush_band(s, wait, waiting, width, height, base, inverse, t, tile_of, keys, ktmp, vtmp) < 0:
-                    status = -1
-                    break
+                flush_band(s, wait, waiting, width, height, base, inverse, t, tile_of, keys, ktmp, vtmp)
                 waiting = 0
             if p == n:
                 break
@@ -297,15 +295,15 @@ cdef intp_t sweep_banded(const coord_t* s, intp_t n, num_t width, num_t height, 
     return -1 if status < 0 or t.failed else t.count
 
 
-cdef intp_t flush_band(const coord_t* s, intp_t* wait, intp_t count, num_t width, num_t height, double base,
-                       double inverse, Tiles* t, intp_t* tile_of, uint64_t* keys, uint64_t* ktmp,
-                       intp_t* vtmp) noexcept nogil:
+cdef void flush_band(const coord_t* s, intp_t* wait, intp_t count, num_t width, num_t height, double base,
+                     double inverse, Tiles* t, intp_t* tile_of, uint64_t* keys, uint64_t* ktmp,
+                     intp_t* vtmp) noexcept nogil:
     """Cover the waiting rows (all within one band) with the fewest tiles in y: greedy by
-    y1, a new tile when a box ends below top + H. Return -1 when out of memory."""
+    y1, a new tile when a box ends below top + H (``t.failed`` when out of memory)."""
     cdef intp_t k, p, members = 0
     cdef num_t top = 0, x_min = 0, y_max = 0
     if count == 0:
-        return 0
+        return
     for k in range(count):
         keys[k] = ukey(<num_t> s[4 * wait[k] + 1])
     radix_sort(keys, wait, count, ktmp, vtmp)
@@ -325,7 +323,6 @@ cdef intp_t flush_band(const coord_t* s, intp_t* wait, intp_t count, num_t width
             y_max = <num_t> s[4 * p + 3] if <num_t> s[4 * p + 3] > y_max else y_max
         tile_of[p] = t.count
         members += 1
-    return 0
 
 
 # --- entry points ----------------------------------------------------------------------------
@@ -445,7 +442,7 @@ cdef intp_t prepare(const coord_t* boxes, intp_t n, intp_t* order, coord_t* s, i
         hi = starts[b]
         m = hi - lo
         if m > 1:
-            status = sort_block(s + 4 * lo, order + lo, m, xmin, xbits, ymin, ybits, keys, ktmp, local, vtmp, rows)
+            sort_block(s + 4 * lo, order + lo, m, xmin, xbits, ymin, ybits, keys, ktmp, local, vtmp, rows)
         lo = hi
     free(starts)
     free(keys)
@@ -473,7 +470,8 @@ cdef intp_t sort_own_block(coord_t* s, intp_t* order, intp_t lo, intp_t hi, uint
     vtmp = <intp_t*> malloc(m * sizeof(intp_t))
     rows = <coord_t*> malloc(m * 4 * sizeof(coord_t))
     if keys != NULL and ktmp != NULL and local != NULL and vtmp != NULL and rows != NULL:
-        status = sort_block(s + 4 * lo, order + lo, m, xmin, xbits, ymin, ybits, keys, ktmp, local, vtmp, rows)
+        sort_block(s + 4 * lo, order + lo, m, xmin, xbits, ymin, ybits, keys, ktmp, local, vtmp, rows)
+        status = 0
     free(keys)
     free(ktmp)
     free(local)
@@ -482,8 +480,8 @@ cdef intp_t sort_own_block(coord_t* s, intp_t* order, intp_t lo, intp_t hi, uint
     return status
 
 
-cdef intp_t sort_block(coord_t* s, intp_t* order, intp_t m, uint64_t xmin, int xbits, uint64_t ymin, int ybits,
-                       uint64_t* keys, uint64_t* ktmp, intp_t* local, intp_t* vtmp, coord_t* rows) noexcept nogil:
+cdef void sort_block(coord_t* s, intp_t* order, intp_t m, uint64_t xmin, int xbits, uint64_t ymin, int ybits,
+                     uint64_t* keys, uint64_t* ktmp, intp_t* local, intp_t* vtmp, coord_t* rows) noexcept nogil:
     """Sort the ``m`` rows of a block (and their indices) by (x1, y1), stable. The last five
     arguments are scratch for ``m`` entries."""
     cdef intp_t k, j
@@ -509,7 +507,6 @@ cdef intp_t sort_block(coord_t* s, intp_t* order, intp_t m, uint64_t xmin, int x
         s[4 * k + 2] = rows[4 * j + 2]
         s[4 * k + 3] = rows[4 * j + 3]
         order[k] = vtmp[j]
-    return 0
 
 
 cdef intp_t slot_count(const coord_t* s, intp_t n, double* base, double* inverse, double height) noexcept nogil:

@@ -94,3 +94,12 @@ def test_xywh_to_xyxy_reports_sizes_and_overflow():
         as_compat_boxes(np.array([[0, 0, 1, 1], [0, 0, 0, 1]], dtype=np.int32))
     with pytest.raises(TypeError):
         _checks.xywh_to_xyxy(np.zeros((2, 4), dtype=np.int16), True)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_empty_inputs_take_the_fast_paths(dtype):
+    empty = np.empty((0, 4), dtype=dtype)
+    assert _checks.valid_boxes(empty, _checks.ORDER_CORNERS, INT64_LIMIT) is empty
+    assert _checks.xywh_to_xyxy(empty, True)[0].shape == (0, 4)
+    assert _checks.valid_scores(np.empty(0), 0)
+    assert as_compat_boxes(empty).shape == (0, 4)

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from boxgeom import _assign, _cover, _nms
-from boxgeom._threads import effective_n_threads
+from boxgeom._threads import effective_n_threads, threads_for
 from boxgeom._validate import (
     as_box_pair,
     as_boxes,
@@ -31,17 +31,8 @@ __all__ = ["batched_nms", "match_greedy", "match_optimal", "nms", "tile_cover"]
 # tile_cover runs its two sweeps on two threads from this many boxes on (a sweep of
 # 10,000 boxes takes about half a millisecond, far more than waking a thread).
 _PARALLEL_COVER = 10_000
-# Below this many pairs a parallel region costs more than it saves (and on a loaded
-# machine waking a second thread can take milliseconds).
-_PARALLEL_PAIRS = 200_000
-
-
 # NMS and greedy matching run on one thread below this many boxes (rows of boxes1).
 _PARALLEL_ROWS = 20_000
-
-
-def _threads_for(k: int, threads: int) -> int:
-    return threads if k >= _PARALLEL_PAIRS else 1
 
 
 def nms(
@@ -287,7 +278,7 @@ def _match_candidates(first, second, threshold, peer_rule, j_first, threads):
         pairs = np.ascontiguousarray(pairs)
     else:
         pairs = _find(first, second, False, False, threads, "auto")
-    inter, union = _nms.pair_overlaps(first, second, pairs, _threads_for(pairs.shape[1], threads))
+    inter, union = _nms.pair_overlaps(first, second, pairs, threads_for(pairs.shape[1], threads))
     with np.errstate(invalid="ignore", divide="ignore"):
         iou = inter / union
         keep = (union > 0) & (union * threshold <= inter) if peer_rule else (union > 0) & (iou >= threshold)

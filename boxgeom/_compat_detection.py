@@ -154,11 +154,12 @@ def efficient_coverage(boxes_array: npt.ArrayLike, tile_width: int, tile_height:
     xyxy = as_compat_boxes(boxes_array)
     width = check_size_int(tile_width, "tile_width")
     height = check_size_int(tile_height, "tile_height")
-    bad, tiles, indptr, indices = _cover.peer_cover(xyxy, width, height)
+    bad, coverage = _cover.peer_cover(xyxy, width, height)
     if bad >= 0:
         w, h = (xyxy[bad, 2:] - xyxy[bad, :2]).tolist()
         raise compat_tile_error(w, h, width, height)
-    return _cover.coverage_list(tiles, indptr, indices)
+    assert coverage is not None
+    return coverage
 
 
 class BoxIntersector:

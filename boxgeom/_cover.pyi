@@ -5,19 +5,14 @@ _Boxes = npt.NDArray[np.int32] | npt.NDArray[np.int64] | npt.NDArray[np.float32]
 _Tiles = npt.NDArray[np.int64] | npt.NDArray[np.float64]
 
 def tile_cover(
-    boxes: _Boxes,  # const coord_t[:, ::1], xyxy
+    boxes: _Boxes,  # C-contiguous (n, 4), xyxy
     width: float,
     height: float,
     both: bool,
     n_threads: int,
-) -> tuple[int, _Tiles, npt.NDArray[np.int64], npt.NDArray[np.intp]]: ...
+) -> tuple[int, tuple[_Tiles, npt.NDArray[np.int64], npt.NDArray[np.intp]] | None]: ...
 def peer_cover(
-    boxes: _Boxes,  # const coord_t[:, ::1], xyxy
+    boxes: _Boxes,  # C-contiguous (n, 4), xyxy
     width: int,
     height: int,
-) -> tuple[int, _Tiles, npt.NDArray[np.int64], npt.NDArray[np.intp]]: ...
-def coverage_list(
-    tiles: _Tiles,
-    indptr: npt.NDArray[np.int64],  # const int64_t[::1]
-    indices: npt.NDArray[np.intp],  # const intp_t[::1]
-) -> list[tuple[tuple[int | float, int | float], npt.NDArray[np.uint32]]]: ...
+) -> tuple[int, list[tuple[tuple[int | float, int | float], npt.NDArray[np.uint32]]] | None]: ...

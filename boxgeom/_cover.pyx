@@ -13,27 +13,32 @@ its members; a box joins the first (oldest) open tile that can still hold it.
   y-ranges (greedy interval stabbing by y1, optimal in one dimension), and later boxes
   may join those tiles too.
 
+When every box fits in one tile, that tile is the answer and neither sweep runs (one
+tile is the fewest there can be; likewise the peer's sweep is skipped when the banded
+one finds one tile).
+
 The search for "the first open tile that holds the box" looks only at tiles whose
 anchor (the y1 of a box they held when opened) lies within ``[y2 - H, y1 + H]``: open
 tiles sit in buckets of height H by anchor, each bucket a list in opening order, so a
-box checks two or three buckets instead of every open tile. Sorting is a radix sort
+box checks two or three buckets instead of every open tile. When all anchors lie
+within four tile heights there are no buckets: the open tiles are scanned in order. Sorting is a radix sort
 (least significant digit first, on packed ``key << bits | index`` words when they fit in
 64 bits, else on key/value pairs), stable.
 
-The ``def`` functions return ``(bad_row, tiles, indptr, indices)``, where ``bad_row >= 0``
-names the first box larger than the tile (and nothing else is computed: no tiles).
+The ``def`` functions return ``(bad_row, result)``, where ``bad_row >= 0`` names the first
+box larger than the tile (and nothing else is computed: the result is None).
 """
 
 from cython.parallel cimport prange
 from libc.math cimport floor
 from libc.stdlib cimport calloc, free, malloc, realloc
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy, memmove, memset
 
 cimport numpy as cnp
 import numpy as np
 
 from boxgeom._kinds cimport box_kind
-from boxgeom._radix cimport bit_length, float_key, int_key, radix_sort
+from boxgeom._radix cimport bit_length, float_key, int_key, radix_sort, sort_words
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint32_t, uint64_t
 
 cnp.import_array()
@@ -82,9 +87,10 @@ cdef inline uint64_t coord_key(coord_t value) noexcept nogil:
 
 
 cdef struct Slot:
-    # The open tiles whose anchors fall in one bucket, oldest first.
+    # The tiles whose anchors fall in one bucket, oldest first: ids[first:size] (the
+    # ones before ``first`` are closed).
     intp_t* ids
-    intp_t size, capacity
+    intp_t first, size, capacity
 
 
 cdef struct Tiles:
@@ -92,8 +98,8 @@ cdef struct Tiles:
     intp_t count
     void* data       # 4 per tile: LIMIT (left edge + width), TOP (min member y1),
                      # BOTTOM (max member y2), HIGH (TOP + height: the largest y2 a member may have)
-    void* corner_x   # left edge
-    Slot* slots      # bucket lists, n_slots of them (a power of two)
+    void* corner_x   # left edge (in the block of data)
+    Slot* slots      # bucket lists, n_slots of them (a power of two; none: scan every open tile)
     intp_t n_slots
     intp_t start     # tiles below this one are closed (for the scan of every open tile)
     bint failed
@@ -104,10 +110,10 @@ cdef bint tiles_init(Tiles* t, intp_t capacity, intp_t slots, size_t item) noexc
     memset(t, 0, sizeof(Tiles))
     capacity = capacity if capacity > 0 else 1
     t.n_slots = slots
-    t.data = malloc(capacity * 4 * item)
-    t.corner_x = malloc(capacity * item)
-    t.slots = <Slot*> calloc(slots, sizeof(Slot))
-    return t.data != NULL and t.corner_x != NULL and t.slots != NULL
+    t.data = malloc(capacity * 5 * item)  # the fields, then the corners
+    t.corner_x = (<char*> t.data) + capacity * 4 * item if t.data != NULL else NULL
+    t.slots = <Slot*> calloc(slots, sizeof(Slot)) if slots else NULL
+    return t.data != NULL and (t.slots != NULL or not slots)
 
 
 cdef void tiles_free(Tiles* t) noexcept nogil:
@@ -117,7 +123,6 @@ cdef void tiles_free(Tiles* t) noexcept nogil:
             free(t.slots[k].ids)
     free(t.slots)
     free(t.data)
-    free(t.corner_x)
     memset(t, 0, sizeof(Tiles))
 
 
@@ -137,7 +142,7 @@ cdef inline void tiles_open(Tiles* t, num_t limit, num_t top, num_t bottom, num_
     """Append a tile and list it in the bucket of its anchor ``top`` (a member's y1: every
     later member has ``y2 - H <= top <= y1 + H``). Sets ``failed`` when out of memory."""
     cdef intp_t r = t.count
-    cdef Slot* slot = &t.slots[bucket_of(top, base, inverse) & (t.n_slots - 1)]
+    cdef Slot* slot
     cdef num_t* d = (<num_t*> t.data) + 4 * r
     cdef intp_t* grown
     d[LIMIT] = limit
@@ -146,6 +151,13 @@ cdef inline void tiles_open(Tiles* t, num_t limit, num_t top, num_t bottom, num_
     d[HIGH] = top + height
     (<num_t*> t.corner_x)[r] = cx
     t.count += 1
+    if not t.n_slots:
+        return
+    slot = &t.slots[bucket_of(top, base, inverse) & (t.n_slots - 1)]
+    if slot.size == slot.capacity and slot.first * 2 >= slot.size:  # mostly closed: slide the rest down
+        memmove(slot.ids, slot.ids + slot.first, (slot.size - slot.first) * sizeof(intp_t))
+        slot.size -= slot.first
+        slot.first = 0
     if slot.size == slot.capacity:
         grown = <intp_t*> realloc(slot.ids, (2 * slot.capacity + 4) * sizeof(intp_t))
         if grown == NULL:
@@ -178,20 +190,36 @@ cdef inline bint holds(const num_t* d, num_t y1, num_t x2, num_t y2, num_t high)
                                ((y1 < d[TOP]) & (d[BOTTOM] <= high) & (y2 <= high)))
 
 
+cdef inline intp_t tiles_scan(Tiles* t, num_t x1, num_t y1, num_t x2, num_t y2, num_t high) noexcept nogil:
+    """The oldest tile that can take the box, or -1, by a scan of every tile from the
+    first one still open (closed tiles further on fail ``holds``)."""
+    cdef const num_t* data = <const num_t*> t.data
+    cdef intp_t r
+    while t.start < t.count and data[4 * t.start + LIMIT] < x1:
+        t.start += 1
+    for r in range(t.start, t.count):
+        if holds(data + 4 * r, y1, x2, y2, high):
+            return r
+    return -1
+
+
 cdef inline intp_t tiles_find(Tiles* t, num_t x1, num_t y1, num_t x2, num_t y2, num_t height,
                               double base, double inverse) noexcept nogil:
     """The oldest tile that can take the box, or -1.
 
-    A tile whose limit is below x1 is closed for good (boxes come by increasing x1); the
-    scan of a bucket drops those as it goes.
+    A tile whose limit is below x1 is closed for good (boxes come by increasing x1);
+    each bucket drops the closed tiles at its front (for the peer's sweep, whose
+    limits grow with the id, that is all of them; others fail ``holds``). The scan of
+    a bucket stops at its first fit, or at a tile newer than the best so far.
     """
     cdef const num_t* data = <const num_t*> t.data
     cdef num_t high = y1 + height, lo_value, hi_value, slack
     cdef int64_t lo, hi, b
-    cdef intp_t best = t.count, r, j, kept, mask = t.n_slots - 1
+    cdef intp_t best = t.count, r, j, mask = t.n_slots - 1
     cdef Slot* slot
     cdef intp_t* ids
-    cdef bint fit
+    if not t.n_slots:
+        return tiles_scan(t, x1, y1, x2, y2, high)
     if num_t is int64_t:
         lo_value = y2 - height
         hi_value = high
@@ -203,30 +231,29 @@ cdef inline intp_t tiles_find(Tiles* t, num_t x1, num_t y1, num_t x2, num_t y2, 
     lo = bucket_of(lo_value, base, inverse)
     hi = bucket_of(hi_value, base, inverse)
     if hi - lo >= MAX_BUCKETS or hi - lo >= t.n_slots:
-        while t.start < t.count and data[4 * t.start + LIMIT] < x1:
-            t.start += 1
-        for r in range(t.start, t.count):
-            if holds(data + 4 * r, y1, x2, y2, high):
-                return r
-        return -1
+        return tiles_scan(t, x1, y1, x2, y2, high)
     for b in range(lo, hi + 1):
         slot = &t.slots[b & mask]
         ids = slot.ids
-        kept = 0
-        for j in range(slot.size):
-            r = ids[j]
-            fit = holds(data + 4 * r, y1, x2, y2, high)
-            best = r if fit & (r < best) else best
-            ids[kept] = r
-            kept += data[4 * r + LIMIT] >= x1
-        slot.size = kept
+        j = slot.first
+        while j < slot.size and data[4 * ids[j] + LIMIT] < x1:
+            j += 1
+        slot.first = j
+        while j < slot.size and ids[j] < best:
+            if holds(data + 4 * ids[j], y1, x2, y2, high):
+                best = ids[j]
+            else:
+                j += 1
     return best if best < t.count else -1
 
 
 cdef intp_t slots_for(double span) noexcept nogil:
-    """Bucket lists for anchors spanning ``span`` buckets: a power of two in [4, MAX_SLOTS]
-    (beyond that, far-apart buckets share a list)."""
-    cdef intp_t slots = 4
+    """Bucket lists for anchors spanning ``span`` buckets: none up to 4 buckets (a search
+    would visit most of them: scanning the open tiles costs less), else a power of two
+    in [8, MAX_SLOTS] (beyond that, far-apart buckets share a list)."""
+    cdef intp_t slots = 8
+    if span <= 4:
+        return 0
     while slots < MAX_SLOTS and slots < span:
         slots *= 2
     return slots
@@ -262,11 +289,11 @@ cdef intp_t sweep_banded(const coord_t* s, intp_t n, num_t width, num_t height, 
     """The banded sweep over the sorted rows ``s``; return the tile count or -1."""
     cdef intp_t p, r, waiting = 0, status = 0
     cdef num_t x1, y1, x2, y2, band = 0
-    cdef intp_t* wait = <intp_t*> malloc(n * sizeof(intp_t))
-    cdef intp_t* vtmp = <intp_t*> malloc(n * sizeof(intp_t))
-    cdef uint64_t* keys = <uint64_t*> malloc(n * sizeof(uint64_t))
-    cdef uint64_t* ktmp = <uint64_t*> malloc(n * sizeof(uint64_t))
-    if wait == NULL or vtmp == NULL or keys == NULL or ktmp == NULL or not tiles_init(t, n, slots, sizeof(num_t)):
+    cdef intp_t* wait = <intp_t*> malloc(n * (2 * sizeof(intp_t) + 2 * sizeof(uint64_t)))
+    cdef intp_t* vtmp = wait + n
+    cdef uint64_t* keys = <uint64_t*> (vtmp + n)
+    cdef uint64_t* ktmp = keys + n
+    if wait == NULL or not tiles_init(t, n, slots, sizeof(num_t)):
         status = -1
     else:
         for p in range(n + 1):
@@ -289,9 +316,6 @@ cdef intp_t sweep_banded(const coord_t* s, intp_t n, num_t width, num_t height, 
                 tiles_join(t, r, y1, y2, height)
                 tile_of[p] = r
     free(wait)
-    free(vtmp)
-    free(keys)
-    free(ktmp)
     return -1 if status < 0 or t.failed else t.count
 
 
@@ -366,14 +390,11 @@ cdef intp_t prepare(const coord_t* boxes, intp_t n, intp_t* order, coord_t* s, i
     cdef uint64_t xmin = <uint64_t> -1, ymin = <uint64_t> -1, xmax = 0, ymax = 0, kx, ky
     cdef double low = <double> boxes[0], high = low, scale = 0, x
     cdef int xbits, ybits
-    cdef intp_t* starts
+    cdef intp_t one_block[2]
+    cdef intp_t* starts = one_block
     cdef intp_t* failures
     cdef intp_t status = 0
-    cdef uint64_t* keys
-    cdef uint64_t* ktmp
-    cdef intp_t* local
-    cdef intp_t* vtmp
-    cdef coord_t* rows
+    cdef void* scratch
     for i in range(n):
         kx = coord_key(boxes[4 * i + 0])
         ky = coord_key(boxes[4 * i + 1])
@@ -392,9 +413,10 @@ cdef intp_t prepare(const coord_t* boxes, intp_t n, intp_t* order, coord_t* s, i
         scale = blocks / (high - low)
     if not (scale < 1e300):  # an infinite range of x1 (float64 extremes): one block
         scale = 0
-    starts = <intp_t*> calloc(blocks + 1, sizeof(intp_t))
-    if starts == NULL:
-        return -1
+    if blocks > 1:
+        starts = <intp_t*> calloc(blocks + 1, sizeof(intp_t))
+        if starts == NULL:
+            return -1
     if blocks == 1:  # one block: the rows as they are
         memcpy(s, boxes, 4 * n * sizeof(coord_t))
         for i in range(n):
@@ -428,12 +450,8 @@ cdef intp_t prepare(const coord_t* boxes, intp_t n, intp_t* order, coord_t* s, i
             free(failures)
         free(starts)
         return status
-    keys = <uint64_t*> malloc(largest * sizeof(uint64_t))
-    ktmp = <uint64_t*> malloc(largest * sizeof(uint64_t))
-    local = <intp_t*> malloc(largest * sizeof(intp_t))
-    vtmp = <intp_t*> malloc(largest * sizeof(intp_t))
-    rows = <coord_t*> malloc(largest * 4 * sizeof(coord_t))
-    if keys == NULL or ktmp == NULL or local == NULL or vtmp == NULL or rows == NULL:
+    scratch = malloc(largest * (4 * sizeof(uint64_t) + 4 * sizeof(coord_t)))
+    if scratch == NULL:
         status = -1
     lo = 0
     for b in range(blocks):
@@ -442,57 +460,55 @@ cdef intp_t prepare(const coord_t* boxes, intp_t n, intp_t* order, coord_t* s, i
         hi = starts[b]
         m = hi - lo
         if m > 1:
-            sort_block(s + 4 * lo, order + lo, m, xmin, xbits, ymin, ybits, keys, ktmp, local, vtmp, rows)
+            sort_block(s + 4 * lo, order + lo, m, xmin, xbits, ymin, ybits, scratch)
         lo = hi
-    free(starts)
-    free(keys)
-    free(ktmp)
-    free(local)
-    free(vtmp)
-    free(rows)
+    if starts != one_block:
+        free(starts)
+    free(scratch)
     return status
 
 
 cdef intp_t sort_own_block(coord_t* s, intp_t* order, intp_t lo, intp_t hi, uint64_t xmin, int xbits,
                            uint64_t ymin, int ybits) noexcept nogil:
     """``sort_block`` on rows ``lo:hi`` with scratch of its own (for one thread of many)."""
-    cdef intp_t m = hi - lo, status = -1
-    cdef uint64_t* keys
-    cdef uint64_t* ktmp
-    cdef intp_t* local
-    cdef intp_t* vtmp
-    cdef coord_t* rows
+    cdef intp_t m = hi - lo
+    cdef void* scratch
     if m < 2:
         return 0
-    keys = <uint64_t*> malloc(m * sizeof(uint64_t))
-    ktmp = <uint64_t*> malloc(m * sizeof(uint64_t))
-    local = <intp_t*> malloc(m * sizeof(intp_t))
-    vtmp = <intp_t*> malloc(m * sizeof(intp_t))
-    rows = <coord_t*> malloc(m * 4 * sizeof(coord_t))
-    if keys != NULL and ktmp != NULL and local != NULL and vtmp != NULL and rows != NULL:
-        sort_block(s + 4 * lo, order + lo, m, xmin, xbits, ymin, ybits, keys, ktmp, local, vtmp, rows)
-        status = 0
-    free(keys)
-    free(ktmp)
-    free(local)
-    free(vtmp)
-    free(rows)
-    return status
+    scratch = malloc(m * (4 * sizeof(uint64_t) + 4 * sizeof(coord_t)))
+    if scratch == NULL:
+        return -1
+    sort_block(s + 4 * lo, order + lo, m, xmin, xbits, ymin, ybits, scratch)
+    free(scratch)
+    return 0
 
 
 cdef void sort_block(coord_t* s, intp_t* order, intp_t m, uint64_t xmin, int xbits, uint64_t ymin, int ybits,
-                     uint64_t* keys, uint64_t* ktmp, intp_t* local, intp_t* vtmp, coord_t* rows) noexcept nogil:
-    """Sort the ``m`` rows of a block (and their indices) by (x1, y1), stable. The last five
-    arguments are scratch for ``m`` entries."""
+                     void* scratch) noexcept nogil:
+    """Sort the ``m`` rows of a block (and their indices) by (x1, y1), stable. ``scratch``
+    holds ``m`` times 4 words and a row."""
+    cdef uint64_t* keys = <uint64_t*> scratch
+    cdef uint64_t* ktmp = keys + m
+    cdef intp_t* local = <intp_t*> (ktmp + m)
+    cdef intp_t* vtmp = local + m
+    cdef coord_t* rows = <coord_t*> (vtmp + m)
     cdef intp_t k, j
-    for k in range(m):
-        local[k] = k
-    if xbits + ybits <= 64:
+    cdef int shift = bit_length(<uint64_t> (m - 1))
+    cdef uint64_t positions = ((<uint64_t> 1) << shift) - 1
+    if xbits + ybits + shift <= 64:  # x key | y key | position: distinct words, sorted on the key bits
         for k in range(m):
+            keys[k] = (((coord_key(s[4 * k]) - xmin) << ybits | (coord_key(s[4 * k + 1]) - ymin)) << shift) | <uint64_t> k
+        sort_words(keys, ktmp, m, shift, shift + xbits + ybits)
+        for k in range(m):
+            local[k] = <intp_t> (keys[k] & positions)
+    elif xbits + ybits <= 64:
+        for k in range(m):
+            local[k] = k
             keys[k] = (((coord_key(s[4 * k]) - xmin) << ybits) if ybits < 64 else 0) | (coord_key(s[4 * k + 1]) - ymin)
         radix_sort(keys, local, m, ktmp, vtmp)
     else:
         for k in range(m):
+            local[k] = k
             keys[k] = coord_key(s[4 * k + 1])
         radix_sort(keys, local, m, ktmp, vtmp)
         for k in range(m):
@@ -523,11 +539,50 @@ cdef intp_t slot_count(const coord_t* s, intp_t n, double* base, double* inverse
     return slots_for(<double> bucket_of(top, low, inverse[0]) + 1)
 
 
+cdef bint one_tile(const coord_t* boxes, intp_t n, num_t width, num_t height, bint peer, num_t* x_min,
+                   num_t* y_min, num_t* y_max) noexcept nogil:
+    """Do all the boxes fit in one tile at ``(x_min, y_min)`` (and, for the peer's corner, at
+    ``(x_min, y_max - height)``)? Sets the extremes. The test is the one ``holds`` makes
+    of every box; for floating boxes the peer's sweep may round differently, so
+    ``peer`` asks this of integer boxes only."""
+    cdef intp_t i
+    cdef num_t x_high
+    if peer and not num_t is int64_t:
+        return False
+    x_min[0] = x_high = <num_t> boxes[0]
+    y_min[0] = <num_t> boxes[1]
+    y_max[0] = <num_t> boxes[3]
+    for i in range(n):
+        x_min[0] = <num_t> boxes[4 * i] if <num_t> boxes[4 * i] < x_min[0] else x_min[0]
+        y_min[0] = <num_t> boxes[4 * i + 1] if <num_t> boxes[4 * i + 1] < y_min[0] else y_min[0]
+        x_high = <num_t> boxes[4 * i + 2] if <num_t> boxes[4 * i + 2] > x_high else x_high
+        y_max[0] = <num_t> boxes[4 * i + 3] if <num_t> boxes[4 * i + 3] > y_max[0] else y_max[0]
+    return x_min[0] + width >= x_high and y_min[0] + height >= y_max[0] and y_max[0] - height <= y_min[0]
+
+
 cdef int sort_and_sweep(const coord_t* boxes, intp_t n, num_t width, num_t height, int sweeps, int n_threads,
                         intp_t* order, coord_t* s, intp_t* tile_of, Tiles* tiles, intp_t* counts) noexcept nogil:
-    """Sort the rows into ``order`` and ``s``, then run the sweeps (``run``); -1 when out of memory."""
+    """Sort the rows into ``order`` and ``s``, then run the sweeps (``run``); -1 when out of memory.
+
+    When every box fits in one tile, that tile is the answer of either sweep: no sweep
+    runs, and no sort unless the peer's member order is asked for."""
     cdef double base = 0, inverse = 1
-    cdef intp_t slots, k
+    cdef intp_t slots, k, p
+    cdef num_t x_min, y_min, y_max
+    if one_tile(boxes, n, width, height, sweeps == PEER, &x_min, &y_min, &y_max):
+        k = 0 if sweeps == PEER else 1
+        if sweeps == PEER:
+            if prepare(boxes, n, order, s, n_threads) < 0:
+                return -1
+        else:
+            for p in range(n):
+                order[p] = p
+        if not tiles_init(&tiles[k], 1, 0, sizeof(num_t)):
+            return -1
+        tiles_open(&tiles[k], x_min + width, y_min, y_max, height, x_min, base, inverse)
+        memset(tile_of + k * n, 0, n * sizeof(intp_t))
+        counts[0] = counts[1] = 1
+        return 0
     if prepare(boxes, n, order, s, n_threads) < 0:
         return -1
     slots = slot_count(s, n, &base, &inverse, <double> height)
@@ -538,32 +593,33 @@ cdef int sort_and_sweep(const coord_t* boxes, intp_t n, num_t width, num_t heigh
             else:
                 counts[1] = sweep_banded(s, n, width, height, base, inverse, slots, &tiles[1], tile_of + n)
     else:
-        if sweeps != BANDED:
-            counts[0] = sweep_peer(s, n, width, height, base, inverse, slots, &tiles[0], tile_of)
         if sweeps != PEER:
             counts[1] = sweep_banded(s, n, width, height, base, inverse, slots, &tiles[1], tile_of + n)
+        if sweeps == PEER or (sweeps == BOTH and counts[1] > 1):  # one tile is the fewest there can be
+            counts[0] = sweep_peer(s, n, width, height, base, inverse, slots, &tiles[0], tile_of)
+        else:
+            counts[0] = counts[1]
     return 0
 
 
 cdef object run(const coord_t* boxes, intp_t n, num_t width, num_t height, int sweeps, int n_threads):
-    """Sort, sweep and return ``(tiles, indptr, indices)``.
+    """Sort, sweep and return ``(tiles, indptr, indices)``, or for PEER box-intersect-lib's
+    list of ``((x, y), members)``.
 
     ``sweeps``: PEER (box-intersect-lib's output: its corners, members in sweep order),
     BANDED, or BOTH (the one with fewer tiles, ties to the banded one); tile_cover's
     output has members by ascending index. With BOTH and ``n_threads > 1`` the two
     sweeps run at once.
     """
-    cdef intp_t k, count, chosen
+    cdef intp_t k, chosen
+    # three blocks, not one: glibc serves blocks of up to 32 MiB from its heap once
+    # freed, while larger ones are mapped afresh (page faults) at every call
     cdef intp_t* order = <intp_t*> malloc(max(n, 1) * sizeof(intp_t))
+    cdef intp_t* tile_of = <intp_t*> malloc(max(n, 1) * 2 * sizeof(intp_t))  # two halves: one per sweep
     cdef coord_t* s = <coord_t*> malloc(max(n, 1) * 4 * sizeof(coord_t))
-    cdef intp_t* tile_of = <intp_t*> malloc(max(n, 1) * 2 * sizeof(intp_t))
     cdef Tiles tiles[2]
     cdef intp_t counts[2]
-    cdef cnp.npy_intp dims[2]
-    cdef bint failed = order == NULL or s == NULL or tile_of == NULL
-    cdef num_t* view
-    cdef const num_t* xs
-    cdef const num_t* data
+    cdef bint failed = order == NULL or tile_of == NULL or s == NULL
     memset(tiles, 0, sizeof(tiles))
     counts[0] = counts[1] = 0
     try:
@@ -577,78 +633,104 @@ cdef object run(const coord_t* boxes, intp_t n, num_t width, num_t height, int s
                                         counts) < 0
         if failed or counts[0] < 0 or counts[1] < 0:
             raise MemoryError()
-        chosen = 0 if sweeps == PEER or (sweeps == BOTH and counts[0] < counts[1]) else 1
-        count = counts[chosen]
-        dims[0] = count
-        dims[1] = 2
-        corners = cnp.PyArray_EMPTY(2, dims, cnp.NPY_INT64 if num_t is int64_t else cnp.NPY_FLOAT64, 0)
-        view = <num_t*> cnp.PyArray_DATA(corners)
-        xs = <const num_t*> tiles[chosen].corner_x
-        data = <const num_t*> tiles[chosen].data
-        for k in range(count):
-            view[2 * k] = xs[k]
-            # tile_cover: the top of the highest member; the peer: pushed up to its lowest member
-            view[2 * k + 1] = data[4 * k + BOTTOM] - height if sweeps == PEER else data[4 * k + TOP]
+        if sweeps == PEER:
+            return coverage_list(<const num_t*> tiles[0].data, <const num_t*> tiles[0].corner_x, counts[0], tile_of,
+                                 order, n, height, tile_of + n)
+        chosen = 1 if sweeps == BANDED or counts[1] <= counts[0] else 0
         # the other sweep's half of tile_of is free now
-        indptr, indices = group(tile_of + chosen * n, order, n, count, sweeps == PEER, tile_of + (1 - chosen) * n,
-                                n_threads)
-        return corners, indptr, indices
+        return tile_arrays(<const num_t*> tiles[chosen].data, <const num_t*> tiles[chosen].corner_x, counts[chosen],
+                           tile_of + chosen * n, order, n, tile_of + (1 - chosen) * n, n_threads)
     finally:
         free(order)
-        free(s)
         free(tile_of)
+        free(s)
         for k in range(2):
             tiles_free(&tiles[k])
 
 
-cdef void fill_groups(const intp_t* tile_of, const intp_t* order, intp_t n, intp_t count, bint sweep_order,
-                      intp_t* by_index, int n_threads, int64_t* indptr, intp_t* indices, int64_t* cursor) noexcept nogil:
-    """The body of ``group``: ``indptr`` (zeroed, count + 1) and ``indices`` (n); ``cursor`` is scratch."""
+cdef void fill_groups(const intp_t* tile_of, const intp_t* order, intp_t n, intp_t count, intp_t* by_index,
+                      int n_threads, int64_t* indptr, intp_t* indices) noexcept nogil:
+    """``indptr`` (zeroed, count + 1) and ``indices`` (n) of the members of each tile by
+    ascending index; ``by_index`` (n) is scratch."""
     cdef intp_t p, t, i
     for p in range(n):
         indptr[tile_of[p] + 1] += 1
     for t in range(count):
         indptr[t + 1] += indptr[t]
-        cursor[t] = indptr[t]
-    if sweep_order:
-        for p in range(n):
-            t = tile_of[p]
-            indices[cursor[t]] = order[p]
-            cursor[t] += 1
+    if n_threads > 1:
+        for p in prange(n, schedule="static", num_threads=n_threads):
+            by_index[order[p]] = tile_of[p]
     else:
-        if n_threads > 1:
-            for p in prange(n, schedule="static", num_threads=n_threads):
-                by_index[order[p]] = tile_of[p]
-        else:
-            for p in range(n):
-                by_index[order[p]] = tile_of[p]
-        for i in range(n):
-            t = by_index[i]
-            indices[cursor[t]] = i
-            cursor[t] += 1
+        for p in range(n):
+            by_index[order[p]] = tile_of[p]
+    for i in range(n):  # indptr[t] runs through tile t's slice, ending at the start of tile t + 1
+        t = by_index[i]
+        indices[indptr[t]] = i
+        indptr[t] += 1
+    for t in range(count, 0, -1):
+        indptr[t] = indptr[t - 1]
+    indptr[0] = 0
 
 
-cdef object group(const intp_t* tile_of, const intp_t* order, intp_t n, intp_t count, bint sweep_order,
-                  intp_t* by_index, int n_threads):
-    """CSR of the members of each tile. ``tile_of[p]`` is the tile of box ``order[p]``.
-    Members are listed in sweep order (``sweep_order``) or by ascending index (then
-    ``by_index``, room for n entries, is scratch)."""
-    cdef cnp.npy_intp length = count + 1
-    indptr_array = cnp.PyArray_ZEROS(1, &length, cnp.NPY_INT64, 0)
-    length = n
-    indices_array = cnp.PyArray_EMPTY(1, &length, cnp.NPY_INTP, 0)
-    cdef int64_t* indptr = <int64_t*> cnp.PyArray_DATA(indptr_array)
-    cdef intp_t* indices = <intp_t*> cnp.PyArray_DATA(indices_array)
-    cdef int64_t* cursor = <int64_t*> malloc(max(count, 1) * sizeof(int64_t))
-    if cursor == NULL:
-        raise MemoryError()
+cdef object tile_arrays(const num_t* data, const num_t* xs, intp_t count, const intp_t* tile_of,
+                        const intp_t* order, intp_t n, intp_t* by_index, int n_threads):
+    """tile_cover's result from a sweep's ``count`` tiles (fields ``data``, corners ``xs``):
+    corners ``(left edge, top)`` and the CSR of the members of each tile by ascending
+    index (``tile_of[p]`` is the tile of box ``order[p]``; ``by_index``, room for n
+    entries, is scratch)."""
+    cdef intp_t k
+    cdef cnp.npy_intp dims[2]
+    cdef num_t* view
+    cdef int64_t* indptr
+    cdef intp_t* indices
+    dims[0] = count
+    dims[1] = 2
+    corners = cnp.PyArray_EMPTY(2, dims, cnp.NPY_INT64 if num_t is int64_t else cnp.NPY_FLOAT64, 0)
+    view = <num_t*> cnp.PyArray_DATA(corners)
+    for k in range(count):
+        view[2 * k] = xs[k]
+        view[2 * k + 1] = data[4 * k + TOP]  # the top of the highest member
+    dims[0] = count + 1
+    indptr_array = cnp.PyArray_ZEROS(1, dims, cnp.NPY_INT64, 0)
+    dims[0] = n
+    indices_array = cnp.PyArray_EMPTY(1, dims, cnp.NPY_INTP, 0)
+    indptr = <int64_t*> cnp.PyArray_DATA(indptr_array)
+    indices = <intp_t*> cnp.PyArray_DATA(indices_array)
     if n >= SERIAL_WITH_GIL:
         with nogil:
-            fill_groups(tile_of, order, n, count, sweep_order, by_index, n_threads, indptr, indices, cursor)
+            fill_groups(tile_of, order, n, count, by_index, n_threads, indptr, indices)
     else:
-        fill_groups(tile_of, order, n, count, sweep_order, by_index, n_threads, indptr, indices, cursor)
-    free(cursor)
-    return indptr_array, indices_array
+        fill_groups(tile_of, order, n, count, by_index, n_threads, indptr, indices)
+    return corners, indptr_array, indices_array
+
+
+cdef list coverage_list(const num_t* data, const num_t* xs, intp_t count, const intp_t* tile_of,
+                        const intp_t* order, intp_t n, num_t height, intp_t* cursor):
+    """box-intersect-lib's output from the peer sweep's ``count`` tiles (fields ``data``,
+    corners ``xs``): ``((x, y), members)`` per tile, with ``y`` pushed up to the lowest
+    member and members a uint32 array in sweep order (``cursor``, room for n entries, is
+    scratch)."""
+    cdef intp_t k, p
+    cdef cnp.npy_intp length
+    cdef uint32_t** out = <uint32_t**> malloc(max(count, 1) * sizeof(uint32_t*))
+    if out == NULL:
+        raise MemoryError()
+    try:
+        memset(cursor, 0, count * sizeof(intp_t))
+        for p in range(n):
+            cursor[tile_of[p]] += 1
+        result = [None] * count
+        for k in range(count):
+            length = cursor[k]
+            members = cnp.PyArray_EMPTY(1, &length, cnp.NPY_UINT32, 0)
+            out[k] = <uint32_t*> cnp.PyArray_DATA(members)
+            result[k] = ((xs[k], data[4 * k + BOTTOM] - height), members)
+        for p in range(n):
+            out[tile_of[p]][0] = <uint32_t> order[p]
+            out[tile_of[p]] += 1
+        return result
+    finally:
+        free(out)
 
 
 def tile_cover(cnp.ndarray boxes not None, double width, double height, bint both, int n_threads):
@@ -656,10 +738,10 @@ def tile_cover(cnp.ndarray boxes not None, double width, double height, bint bot
     float64) with ``width x height`` tiles by the banded sweep, or with ``both`` by the
     better of the two sweeps (on two threads when ``n_threads > 1``).
 
-    Returns ``(bad_row, tiles, indptr, indices)``: ``bad_row`` is the first box whose
-    float64 size exceeds the tile (``check_fits_tile``'s rule) or -1. Tiles are int64
-    corners of ``floor(width) x floor(height)`` tiles for integer boxes, float64 corners
-    for floating ones; members are listed by ascending index.
+    Returns ``(bad_row, cover)``: ``bad_row`` is the first box whose float64 size exceeds
+    the tile (``check_fits_tile``'s rule) or -1, and ``cover`` is None or ``(tiles, indptr,
+    indices)``. Tiles are int64 corners of ``floor(width) x floor(height)`` tiles for
+    integer boxes, float64 corners for floating ones; members are listed by ascending index.
     """
     cdef int kind = box_kind(boxes)
     cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
@@ -679,10 +761,11 @@ def tile_cover(cnp.ndarray boxes not None, double width, double height, bint bot
 def peer_cover(cnp.ndarray boxes not None, width, height):
     """box-intersect-lib's ``efficient_coverage`` sweep over xyxy ``boxes``.
 
-    ``width`` and ``height`` are non-negative ints. Returns ``(bad_row, tiles, indptr,
-    indices)``: ``bad_row`` is the first box with ``x2 - x1 > width`` or ``y2 - y1 >
-    height`` (exact for integers) or -1; tiles are the peer's corners (int64, float64
-    for floating boxes) in opening order; members are listed in sweep order.
+    ``width`` and ``height`` are non-negative ints. Returns ``(bad_row, coverage)``:
+    ``bad_row`` is the first box with ``x2 - x1 > width`` or ``y2 - y1 > height`` (exact
+    for integers) or -1, and ``coverage`` is None or the peer's list of ``((x, y),
+    members)``: tiles in opening order, corners as Python ints (floats for floating
+    boxes), members a uint32 array in sweep order.
     """
     cdef int kind = box_kind(boxes)
     cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
@@ -710,27 +793,8 @@ cdef object cover(const coord_t* boxes, intp_t n, double width, double height, i
     else:
         bad = first_too_big(boxes, n, width, height, w_int, h_int, exact)
     if bad >= 0:
-        return bad, np.empty((0, 2), dtype=np.int64), np.zeros(1, dtype=np.int64), np.empty(0, dtype=np.intp)
+        return bad, None
     if coord_t is int32_t or coord_t is int64_t:
-        return (-1, *run(boxes, n, w_int, h_int, sweeps, n_threads))
+        return -1, run(boxes, n, w_int, h_int, sweeps, n_threads)
     else:
-        return (-1, *run(boxes, n, width, height, sweeps, n_threads))
-
-
-def coverage_list(tiles, const int64_t[::1] indptr, const intp_t[::1] indices):
-    """box-intersect-lib's output: a list of ``((x, y), members)`` with ``members`` a new
-    uint32 array per tile, from the CSR of ``peer_cover``."""
-    cdef intp_t t, k, count = indptr.shape[0] - 1
-    cdef cnp.npy_intp length
-    cdef uint32_t* out
-    corners = tiles.tolist()
-    result = [None] * count
-    for t in range(count):
-        length = indptr[t + 1] - indptr[t]
-        members = cnp.PyArray_SimpleNew(1, &length, cnp.NPY_UINT32)
-        out = <uint32_t*> cnp.PyArray_DATA(members)
-        for k in range(length):
-            out[k] = <uint32_t> indices[indptr[t] + k]
-        xy = corners[t]
-        result[t] = ((xy[0], xy[1]), members)
-    return result
+        return -1, run(boxes, n, width, height, sweeps, n_threads)

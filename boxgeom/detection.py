@@ -352,8 +352,9 @@ def tile_cover(
       later boxes may join those tiles too. It usually needs about 10% fewer tiles.
 
     Each search looks only at the open tiles within one tile height in y (buckets
-    of open tiles), so the sweeps take O(n log n) time on evenly spread boxes. Each
-    tile's corner is its leftmost member's x1 and its highest member's y1.
+    of open tiles), so the sweeps take O(n log n) time on evenly spread boxes. Boxes
+    that all fit in one tile get that tile without a sort or a sweep. Each tile's
+    corner is its leftmost member's x1 and its highest member's y1.
 
     Examples
     --------
@@ -365,8 +366,9 @@ def tile_cover(
     width = check_positive(tile_width, "tile_width")
     height = check_positive(tile_height, "tile_height")
     threads = _kernel_threads(n_threads, len(xyxy), _PARALLEL_COVER)
-    bad, tiles, indptr, indices = _cover.tile_cover(xyxy, width, height, True, threads)
+    bad, cover = _cover.tile_cover(xyxy, width, height, True, threads)
     if bad >= 0:
         check_fits_tile(xyxy, width, height)  # the kernel uses its rule: this raises, naming row `bad`
         raise AssertionError(f"tile_cover: row {bad} does not fit the tile")  # pragma: no cover
-    return tiles, indptr, indices
+    assert cover is not None
+    return cover

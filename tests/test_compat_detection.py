@@ -14,6 +14,8 @@ from boxgeom._compat_detection import BoxIntersector, efficient_coverage, find_b
 from boxgeom.datasets import random_boxes
 
 CONFIGS = [(100, 400), (2000, 4000), (20000, 4000)]
+# tile cover: one tile; open tiles scanned in full (anchors within 4 tile heights); bucketed
+COVER_CONFIGS = [(100, 400), (300, 1500), (2000, 4000), (20000, 4000)]
 
 
 @pytest.fixture(scope="module")
@@ -93,13 +95,10 @@ def test_matches_parity(peer, n, region):
             assert np.array_equal(g, w)
 
 
-@pytest.mark.parametrize("n, region", CONFIGS)
-def test_coverage_parity(peer, n, region):
-    boxes = random_boxes(n, region, 100, seed=n, fmt="xywh")
-    got = efficient_coverage(boxes, 500, 500)
-    want = peer.efficient_coverage(boxes, 500, 500)
+def assert_same_coverage(xywh: np.ndarray, got: list, want: list) -> None:
+    """Equal tiles and members; members in the same order unless two boxes share (x, y)."""
     assert len(got) == len(want)
-    keys = boxes[:, 0].astype(np.int64) * 2**32 + boxes[:, 1]
+    keys = xywh[:, 0].astype(np.int64) * 2**32 + xywh[:, 1]
     ties = len(np.unique(keys)) < len(keys)
     for (xy, members), (peer_xy, peer_members) in zip(got, want):
         assert xy == peer_xy and all(type(v) is int for v in xy)
@@ -108,6 +107,32 @@ def test_coverage_parity(peer, n, region):
             assert sorted(members.tolist()) == sorted(peer_members.tolist())
         else:
             assert np.array_equal(members, peer_members)
+
+
+@pytest.mark.parametrize("n, region", COVER_CONFIGS)
+def test_coverage_parity(peer, n, region):
+    boxes = random_boxes(n, region, 100, seed=n, fmt="xywh")
+    assert_same_coverage(boxes, efficient_coverage(boxes, 500, 500), peer.efficient_coverage(boxes, 500, 500))
+
+
+@pytest.mark.parametrize("extent", [499, 500, 501])
+def test_coverage_parity_around_one_tile(peer, extent):
+    """Boxes whose joint extent is just below, at, or just above the tile's size."""
+    rng = np.random.default_rng(extent)
+    corner = rng.integers(-50, extent - 110, (200, 2))  # every box ends before extent - 50
+    xywh = np.hstack([corner, rng.integers(1, 60, (200, 2))]).astype(np.int32)
+    xywh[0] = [-50, -50, 10, 10]
+    xywh[1, :2] = extent - 50 - xywh[1, 2:]  # one box ends at the far corner of the extent
+    got = efficient_coverage(xywh, 500, 500)
+    assert_same_coverage(xywh, got, peer.efficient_coverage(xywh, 500, 500))
+    assert (len(got) == 1) == (extent <= 500)
+
+
+@given(lattice_boxes(max_n=40, allow_empty=False), st.integers(6, 30), st.integers(6, 30))
+def test_coverage_hypothesis_parity(peer, xyxy, width, height):
+    xywh = to_xywh(xyxy).astype(np.int32)
+    if (xywh[:, 2:] > 0).all() and (xywh[:, 2] <= width).all() and (xywh[:, 3] <= height).all():
+        assert_same_coverage(xywh, efficient_coverage(xywh, width, height), peer.efficient_coverage(xywh, width, height))
 
 
 @pytest.mark.parametrize("n, region", CONFIGS[:2])

@@ -414,6 +414,23 @@ def test_tile_cover_float_sizes_and_formats():
     check_cover(ints, tiles, indptr, indices, 20, 20)  # integer corners: floor(20.7) is what fits
 
 
+@pytest.mark.parametrize("extent", [40, 41])
+def test_tile_cover_one_tile_when_everything_fits(dtype, extent):
+    rng = np.random.default_rng(extent)
+    corner = rng.integers(-20, extent - 30, (300, 2))
+    boxes = np.hstack([corner, corner + rng.integers(0, 10, (300, 2))])
+    boxes[0] = [-20, -20, -15, -15]
+    boxes[1] = [extent - 25, extent - 25, extent - 20, extent - 20]  # the joint extent: `extent` in x and y
+    boxes = boxes.astype(dtype)
+    tiles, indptr, indices = tile_cover(boxes, 40, 40)
+    check_cover(boxes, tiles, indptr, indices, 40, 40)
+    if extent == 40:
+        assert tiles.tolist() == [[-20, -20]] and indptr.tolist() == [0, 300]
+        assert np.array_equal(indices, np.arange(300))
+    else:
+        assert len(tiles) >= 2
+
+
 def test_tile_cover_exact_fit_and_empty():
     tiles, indptr, indices = tile_cover([[0, 0, 5, 5]], 5, 5)
     assert tiles.tolist() == [[0, 0]] and indices.tolist() == [0]
@@ -442,7 +459,7 @@ def test_tile_cover_each_sweep_is_valid(seed, dtype):
     boxes = np.hstack([corner, corner + rng.uniform(0, 40, (n, 2)).astype(corner.dtype)]).astype(dtype)
     for width, height in ((40, 40), (55.5, 41.0), (400, 60)):
         for both in (False, True):
-            bad, tiles, indptr, indices = _cover.tile_cover(boxes, width, height, both, 1)
+            bad, (tiles, indptr, indices) = _cover.tile_cover(boxes, width, height, both, 1)
             assert bad == -1
             w, h = (width, height) if dtype.kind == "f" else (int(width), int(height))
             check_cover(boxes, tiles, indptr, indices, w, h)

@@ -130,15 +130,23 @@ def bench_index(configs, peer) -> list[Row]:
         queries = xyxy[: min(n, 100_000)]
         batch = median_time(lambda: index.query(queries))
         m = len(queries)
-        sample = xywh[: min(m, 20_000)].tolist()
+        sample_rows = xywh[: min(m, 20_000)]
+        sample = sample_rows.tolist()
         peer_one = peer.BoxIntersector(xywh) if peer else None
 
-        def peer_loop():
+        def peer_loop():  # Python ints: the peer's fastest loop
             for b in sample:
                 peer_one.find_intersections(*b)
 
+        def peer_loop_rows():  # the rows of the array, as a loop over it gives them
+            for b in sample_rows:
+                peer_one.find_intersections(*b)
+
         peer_seq = median_time(peer_loop, repeat=3) * m / len(sample) if peer else float("nan")
-        rows.append(Row(case, f"BoxIndex.query({m} boxes)", batch, f"{m} sequential peer queries", peer_seq))
+        peer_seq_rows = median_time(peer_loop_rows, repeat=3) * m / len(sample) if peer else float("nan")
+        rows.append(Row(case, f"BoxIndex.query({m} boxes)", batch, f"{m} sequential peer queries (lists)", peer_seq))
+        rows.append(Row(case, f"BoxIndex.query({m} boxes)", batch, f"{m} sequential peer queries (array rows)",
+                        peer_seq_rows))
         as_lists = xyxy[: len(sample)].tolist()
 
         def ours_loop():

@@ -154,7 +154,7 @@ cdef inline void tiles_open(Tiles* t, num_t limit, num_t top, num_t bottom, num_
     if not t.n_slots:
         return
     slot = &t.slots[bucket_of(top, base, inverse) & (t.n_slots - 1)]
-    if slot.size == slot.capacity and slot.first * 2 >= slot.size:  # mostly closed: slide the rest down
+    if slot.first and slot.size == slot.capacity and slot.first * 2 >= slot.size:  # mostly closed: slide the rest down
         memmove(slot.ids, slot.ids + slot.first, (slot.size - slot.first) * sizeof(intp_t))
         slot.size -= slot.first
         slot.first = 0

@@ -35,7 +35,6 @@ from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.string cimport memcpy, memmove, memset
 
 cimport numpy as cnp
-import numpy as np
 
 from boxgeom._kinds cimport box_kind
 from boxgeom._radix cimport bit_length, float_key, int_key, radix_sort, sort_words

@@ -16,8 +16,8 @@ no Python-level loops. Queries: ``cdef ... nogil`` searches that test every cand
 without a branch (an int32 row is one 16-byte vector compare), then sort each query's
 ids with sorting networks and branchless merges. A batch visits its queries in grid
 order, in chunks over OpenMP threads, each chunk into its own buffer; a second
-parallel pass puts every query's ids where its index says, so the result never
-depends on the thread count. The index is immutable after construction: any number
+parallel pass walks the queries in index order and gathers each one's ids into the
+result, so the result never depends on the thread count. The index is immutable after construction: any number
 of threads may query it at once.
 """
 
@@ -29,6 +29,7 @@ from cpython.pyport cimport PY_SSIZE_T_MAX
 from cpython.tuple cimport PyTuple_CheckExact, PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from libc.math cimport ceil, floor, ilogb, isfinite, sqrt
 from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.stdint cimport UINT32_MAX
 from libc.string cimport memcpy, memset
 
 cimport numpy as cnp
@@ -55,7 +56,7 @@ DEF MERGE_COST = 16.0     # extra candidates per query a merge of bands may cost
 DEF CELLS_PER_BOX = 2.0   # a level has at most about this many cells per box
 DEF RUN_COST = 8.0        # cost of reading one more run of cells, in candidate tests
 DEF CHUNK = 256           # queries per chunk of a batch
-DEF FILL = 8192           # queries per block of the result's first row
+DEF FILL = 8192           # queries per block of the copy into the result
 DEF PREFETCH = 8          # queries read ahead in a chunk
 DEF LEAF = 8              # ids sorted by one sorting network
 DEF BLOCK = 16            # ids sorted by two networks and a merging network
@@ -74,6 +75,11 @@ cdef struct Level:
     double reach_x, reach_y  # at least the widest / tallest box (rounded up)
     double x_lo, y_lo, x_hi, y_hi  # smallest x1, y1 and largest x2, y2 of the level's boxes
     bint flat                # some of its boxes have zero area
+
+
+cdef struct Found:
+    const intp_t* ids     # a query's sorted ids, in its chunk's buffer
+    intp_t start          # how many, then where its pairs start in the result
 
 
 cdef struct Hits:
@@ -201,12 +207,14 @@ cdef void sort_ids(intp_t* a, intp_t k, intp_t n, intp_t* scratch) noexcept nogi
     cdef intp_t* swap
     if k <= 1:
         return
+    if k <= LEAF:  # a fixed loop: no branch on k
+        for i in range(LEAF):
+            a[i] = a[i] if i < k else PY_SSIZE_T_MAX
+        sort_leaf(a)
+        return
     if k <= RADIX_FROM:
         for i in range(k, padded):
             a[i] = PY_SSIZE_T_MAX
-        if k <= LEAF:
-            sort_leaf(a)
-            return
         width = BLOCK
         while width < padded:
             passes += 1
@@ -700,8 +708,9 @@ cdef class StaticIndex:
         read neighbouring memory), in chunks of CHUNK over ``n_threads`` threads (guided:
         long runs of neighbouring chunks first, so a thread reuses the rows its previous
         chunk read, then shorter ones to balance the end); each chunk keeps its sorted
-        hits in its own buffer, and the copy into the result puts every query's hits at
-        the place its index gives, so the thread count never matters.
+        hits in its own buffer and notes where each query's are (one scattered write per
+        query); the copy into the result then reads the queries in index order, so the
+        thread count never matters.
         """
         cdef int kind = box_kind(queries)
         cdef intp_t m = cnp.PyArray_DIM(queries, 0)
@@ -719,37 +728,37 @@ cdef class StaticIndex:
         cdef intp_t bad = first_inexact(queries, m)
         cdef Hits* buffers
         cdef intp_t* order        # visit order: position -> query
-        cdef intp_t* offsets      # per query: its hits, then where its pairs start in the result
+        cdef Found* found         # per query, and a last one for the end of the result
         cdef intp_t* pairs
         cdef bint failed = False
         if bad >= 0:
             return bad
         buffers = <Hits*> calloc(max(chunks, 1), sizeof(Hits))
         order = <intp_t*> malloc(max(m, 1) * sizeof(intp_t))
-        offsets = <intp_t*> malloc((m + 1) * sizeof(intp_t))
+        found = <Found*> malloc((m + 1) * sizeof(Found))
         try:
-            if buffers == NULL or order == NULL or offsets == NULL:
+            if buffers == NULL or order == NULL or found == NULL:
                 raise MemoryError()
             with nogil:
                 failed = not self._visit_order(queries, m, order)
                 if not failed:
                     for c in prange(chunks, schedule="guided", num_threads=n_threads):
-                        self._query_chunk(queries, order, m, c, touching, &buffers[c], offsets)
+                        self._query_chunk(queries, order, m, c, touching, &buffers[c], found)
                     for c in range(chunks):
                         failed = failed or buffers[c].failed
                 if not failed:
                     for q in range(m):
-                        k = offsets[q]
-                        offsets[q] = total
+                        k = found[q].start
+                        found[q].start = total
                         total = total + k
-                    offsets[m] = total
+                    found[m].start = total
             if failed:
                 raise MemoryError()
             out = np.empty((2, total), dtype=np.intp)
             pairs = <intp_t*> cnp.PyArray_DATA(out)
             if total:
                 with nogil:
-                    copy_out(pairs, total, buffers, order, offsets, chunks, m, n_threads)
+                    copy_out(pairs, total, found, m, n_threads)
             return out
         finally:
             if buffers != NULL:
@@ -757,34 +766,36 @@ cdef class StaticIndex:
                     free(buffers[c].data)
             free(buffers)
             free(order)
-            free(offsets)
+            free(found)
 
     cdef bint _visit_order(self, const coord_t* queries, intp_t m, intp_t* order) noexcept nogil:
         """Fill ``order`` with the queries sorted (stably) by the grid cell of their corner in
         the largest level, its rows coarsened to at most about one key per query (a counting
         sort): consecutive searches then read neighbouring rows, mostly just past
-        where the previous one stopped (which :func:`search` prefetches). Identity order
-        for few queries or a brute-force index. False when out of memory."""
-        cdef intp_t p, q, l, main = 0, step, rows, keys, k
+        where the previous one stopped (which :func:`search` prefetches). The counts and
+        keys are uint32 (half the memory to hop around in). Identity order for few queries,
+        a brute-force index, or 2**32 queries or keys and more. False when out of memory."""
+        cdef intp_t p, q, l, main = 0, step, rows, keys = UINT32_MAX, k
         cdef double inv_rows
         cdef const Level* level
-        cdef intp_t* start = NULL
-        cdef intp_t* key = NULL
-        if not (m >= 2 * CHUNK and self.n > SMALL and self.n_levels > 0):
+        cdef uint32_t* start = NULL
+        cdef uint32_t* key = NULL
+        if m >= 2 * CHUNK and m < UINT32_MAX and self.n > SMALL and self.n_levels > 0:
+            for l in range(1, self.n_levels):
+                if self.level_size(l) > self.level_size(main):
+                    main = l
+            level = &self.levels[main]
+            step = (level.nx * level.ny + m - 1) // m
+            step = step if step > 1 else 1
+            rows = (level.ny + step - 1) // step
+            inv_rows = level.inv_y / step
+            keys = level.nx * rows
+        if keys >= UINT32_MAX:
             for q in range(m):
                 order[q] = q
             return True
-        for l in range(1, self.n_levels):
-            if self.level_size(l) > self.level_size(main):
-                main = l
-        level = &self.levels[main]
-        step = (level.nx * level.ny + m - 1) // m
-        step = step if step > 1 else 1
-        rows = (level.ny + step - 1) // step
-        inv_rows = level.inv_y / step
-        keys = level.nx * rows
-        start = <intp_t*> calloc(keys + 1, sizeof(intp_t))
-        key = <intp_t*> malloc(m * sizeof(intp_t))
+        start = <uint32_t*> calloc(keys + 1, sizeof(uint32_t))
+        key = <uint32_t*> malloc(m * sizeof(uint32_t))
         if start == NULL or key == NULL:
             free(start)
             free(key)
@@ -792,13 +803,13 @@ cdef class StaticIndex:
         for q in range(m):
             k = cell(<double> queries[4 * q + 0], level.ox, level.inv_x, level.nx) * rows + \
                 cell(<double> queries[4 * q + 1], level.oy, inv_rows, rows)
-            key[q] = k
+            key[q] = <uint32_t> k
             start[k + 1] += 1
         for k in range(keys):
             start[k + 1] += start[k]
         for q in range(m):
             p = start[key[q]]
-            start[key[q]] = p + 1
+            start[key[q]] = <uint32_t> (p + 1)
             order[p] = q
         free(start)
         free(key)
@@ -808,16 +819,20 @@ cdef class StaticIndex:
         return self.starts[self.levels[l].base + self.levels[l].nx * self.levels[l].ny] - self.starts[self.levels[l].base]
 
     cdef void _query_chunk(self, const coord_t* queries, const intp_t* order, intp_t m, intp_t c, bint touching,
-                           Hits* buffer, intp_t* counts) noexcept nogil:
+                           Hits* buffer, Found* found) noexcept nogil:
         """The queries at positions ``c * CHUNK:`` of ``order`` (up to CHUNK of them): their
-        sorted ids appended to ``buffer``, their counts to ``counts[query]``;
-        ``buffer.failed`` when memory runs out."""
-        cdef intp_t p, q, k, before, stop = min((c + 1) * CHUNK, m)
+        sorted ids appended to ``buffer`` and, once it is complete, where they are and how
+        many to ``found[query]``; ``buffer.failed`` when memory runs out."""
+        cdef intp_t p, q, k, before, first = c * CHUNK, stop = min((c + 1) * CHUNK, m)
+        cdef intp_t at[CHUNK]     # where each query's ids start in the buffer
+        cdef intp_t count[CHUNK]  # and how many there are
         cdef intp_t* tmp = NULL
         cdef intp_t* grown
         cdef intp_t room = 0
         cdef double x1, y1, x2, y2
-        for p in range(c * CHUNK, stop):
+        if not hits_reserve(buffer, (stop - first) * LEAF):  # room for a few hits each, grown if need be
+            return
+        for p in range(first, stop):
             q = order[p]
             if p + PREFETCH < stop:
                 prefetch(queries, 4 * order[p + PREFETCH] * <intp_t> sizeof(coord_t))
@@ -841,45 +856,52 @@ cdef class StaticIndex:
             if not hits_reserve(buffer, sort_room(k) - k):
                 break
             sort_ids(buffer.data + before, k, self.n, tmp)
-            counts[q] = k
+            at[p - first] = before
+            count[p - first] = k
         free(tmp)
+        if not buffer.failed:
+            for p in range(first, stop):  # one write per query, in query order: the only scattered one
+                found[order[p]].ids = buffer.data + at[p - first]
+                found[order[p]].start = count[p - first]
 
 
-cdef void copy_out(intp_t* out, intp_t total, const Hits* buffers, const intp_t* order, const intp_t* offsets,
-                   intp_t chunks, intp_t m, int n_threads) noexcept nogil:
-    """Fill the (2, total) result ``out``: each query's index to ``out[0, offsets[q]:offsets[q + 1]]``,
-    its ids (its chunk's buffer holds them in visit order) to ``out[1]`` alongside. One
-    parallel loop over both kinds of work, dynamic: the larger blocks of row 0 first,
-    then the chunks' ids, so that the last items are small."""
-    cdef intp_t item, fills = (m + FILL - 1) // FILL
-    for item in prange(fills + chunks, schedule="dynamic", num_threads=n_threads):
-        if item < fills:
-            fill_queries(out, offsets, item * FILL, min((item + 1) * FILL, m))
-        else:
-            copy_chunk(out + total, buffers[item - fills].data, order, offsets, (item - fills) * CHUNK,
-                       min((item - fills + 1) * CHUNK, m))
+cdef void copy_out(intp_t* out, intp_t total, const Found* found, intp_t m, int n_threads) noexcept nogil:
+    """Fill the (2, total) result ``out``: for each query ``q``, its index to
+    ``out[0, found[q].start:found[q + 1].start]`` and its ids to ``out[1]`` alongside.
+    Blocks of queries over the threads; each writes its part of both rows in order,
+    gathering the ids."""
+    cdef intp_t block, start, stop
+    for block in prange((m + FILL - 1) // FILL, schedule="dynamic", num_threads=n_threads):
+        start = block * FILL
+        stop = min(start + FILL, m)
+        copy_block(out + found[start].start, out + total + found[start].start, found, start, stop)
 
 
-cdef inline void copy_chunk(intp_t* second, const intp_t* src, const intp_t* order, const intp_t* offsets,
-                            intp_t start, intp_t stop) noexcept nogil:
-    """The ids of the queries at visit positions [start, stop), stored one after the other
-    at ``src``, each to its place in the result's second row."""
-    cdef intp_t p, q, j
-    cdef intp_t* dst
-    for p in range(start, stop):
-        q = order[p]
-        dst = second + offsets[q]
-        for j in range(offsets[q + 1] - offsets[q]):  # mostly a few ids: a loop beats a call to memcpy
-            dst[j] = src[j]
-        src += offsets[q + 1] - offsets[q]
-
-
-cdef inline void fill_queries(intp_t* first, const intp_t* offsets, intp_t start, intp_t stop) noexcept nogil:
-    """The result's first row for queries [start, stop): each query's index, once per pair."""
-    cdef intp_t q, j
+cdef inline void copy_block(intp_t* first, intp_t* second, const Found* found, intp_t start,
+                            intp_t stop) noexcept nogil:
+    """Queries [start, stop) into the result (``first`` and ``second`` point at the first
+    query's place in its two rows). Ids are copied LEAF at a time, and a search leaves
+    every query's ids room for that (see :func:`sort_room`): the copy may write past a
+    query's place, which the next query then overwrites, except at the end of the block."""
+    cdef intp_t q, i, j, k
+    cdef intp_t* end = first + (found[stop].start - found[start].start)
+    cdef const intp_t* src
     for q in range(start, stop):
-        for j in range(offsets[q], offsets[q + 1]):
-            first[j] = q
+        if q + PREFETCH < stop:
+            prefetch(found[q + PREFETCH].ids, 0)
+        src = found[q].ids
+        k = found[q + 1].start - found[q].start
+        if first + k + LEAF <= end:
+            for j in range(0, k, LEAF):
+                for i in range(LEAF):
+                    first[j + i] = q
+                    second[j + i] = src[j + i]
+        else:
+            for j in range(k):
+                first[j] = q
+                second[j] = src[j]
+        first += k
+        second += k
 
 
 cdef intp_t first_inexact(const coord_t* boxes, intp_t n) noexcept nogil:

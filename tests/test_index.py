@@ -286,6 +286,21 @@ def test_hits_sorted_for_every_count(threads):
         assert np.array_equal(index.query(q), np.flatnonzero(overlap_matrix(q[None, :], stored)[0]))
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_batch_of_several_copy_blocks_matches_brute_force(threads):
+    # 20,000 queries: the result is copied in blocks of 8,192 queries, ids a network's width at a time,
+    # exactly near each block's end; hit counts 0 to about 150 put every kind of query at the block ends
+    rng = np.random.default_rng(32)
+    stored = random_boxes(4000, 300, 30, seed=33)
+    corner = rng.integers(-20, 300, (20000, 2))
+    queries = np.hstack([corner, corner + rng.integers(0, 70, (20000, 2))])
+    got = BoxIndex(stored).query(queries, n_threads=threads)
+    want = np.hstack([pairs_between(queries[i : i + 2000], stored) + [[i], [0]] for i in range(0, 20000, 2000)])
+    assert np.array_equal(got, want)
+    counts = np.bincount(want[0], minlength=len(queries))
+    assert counts.min() == 0 and counts.max() > 60
+
+
 def test_int32_index_with_queries_beyond_int32():
     edge = np.array([[-(2**31), -(2**31), -(2**31) + 5, -(2**31) + 5], [2**31 - 6, 2**31 - 6, 2**31 - 1, 2**31 - 1]])
     stored = np.concatenate([edge, random_boxes(500, 1000, 50, seed=32)]).astype(np.int32)  # a grid, stored as int32

@@ -15,8 +15,9 @@ import numbers
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _cover, _index, _nms
+from boxgeom import _checks, _cover, _index, _nms
 from boxgeom._validate import (
+    INT64_LIMIT,
     InvalidBoxesError,
     as_compat_boxes,
     as_float64_boxes,
@@ -151,6 +152,11 @@ def efficient_coverage(boxes_array: npt.ArrayLike, tile_width: int, tile_height:
     >>> efficient_coverage([[1, 1, 1, 2], [0, 0, 5, 5], [2, 3, 2, 6]], 10, 10)
     [((0, -1), array([1, 0, 2], dtype=uint32))]
     """
+    valid = _checks.valid_boxes(boxes_array, _checks.ORDER_SIZES, INT64_LIMIT)
+    if valid is not None and type(tile_width) is int and type(tile_height) is int and min(tile_width, tile_height) >= 0:
+        coverage = _cover.peer_one_tile(valid, tile_width, tile_height)  # one tile, from the xywh rows as they are
+        if coverage is not None:
+            return coverage
     xyxy = as_compat_boxes(boxes_array)
     width = check_size_int(tile_width, "tile_width")
     height = check_size_int(tile_height, "tile_height")

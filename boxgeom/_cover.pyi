@@ -16,3 +16,8 @@ def peer_cover(
     width: int,
     height: int,
 ) -> tuple[int, list[tuple[tuple[int | float, int | float], npt.NDArray[np.uint32]]] | None]: ...
+def peer_one_tile(
+    boxes: _Boxes,  # C-contiguous (n, 4), xywh, checked
+    width: int,
+    height: int,
+) -> list[tuple[tuple[int, int], npt.NDArray[np.uint32]]] | None: ...

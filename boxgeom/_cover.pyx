@@ -539,23 +539,25 @@ cdef intp_t slot_count(const coord_t* s, intp_t n, double* base, double* inverse
 
 
 cdef bint one_tile(const coord_t* boxes, intp_t n, num_t width, num_t height, bint peer, num_t* x_min,
-                   num_t* y_min, num_t* y_max) noexcept nogil:
+                   num_t* y_min, num_t* y_max, bint sizes=False) noexcept nogil:
     """Do all the boxes fit in one tile at ``(x_min, y_min)`` (and, for the peer's corner, at
     ``(x_min, y_max - height)``)? Sets the extremes. The test is the one ``holds`` makes
     of every box; for floating boxes the peer's sweep may round differently, so
-    ``peer`` asks this of integer boxes only."""
+    ``peer`` asks this of integer boxes only. ``sizes``: the rows are (x, y, w, h)."""
     cdef intp_t i
-    cdef num_t x_high
+    cdef num_t x_high, x2, y2
     if peer and not num_t is int64_t:
         return False
     x_min[0] = x_high = <num_t> boxes[0]
     y_min[0] = <num_t> boxes[1]
-    y_max[0] = <num_t> boxes[3]
+    y_max[0] = <num_t> boxes[3] + (<num_t> boxes[1] if sizes else 0)
     for i in range(n):
+        x2 = <num_t> boxes[4 * i + 2] + (<num_t> boxes[4 * i] if sizes else 0)
+        y2 = <num_t> boxes[4 * i + 3] + (<num_t> boxes[4 * i + 1] if sizes else 0)
         x_min[0] = <num_t> boxes[4 * i] if <num_t> boxes[4 * i] < x_min[0] else x_min[0]
         y_min[0] = <num_t> boxes[4 * i + 1] if <num_t> boxes[4 * i + 1] < y_min[0] else y_min[0]
-        x_high = <num_t> boxes[4 * i + 2] if <num_t> boxes[4 * i + 2] > x_high else x_high
-        y_max[0] = <num_t> boxes[4 * i + 3] if <num_t> boxes[4 * i + 3] > y_max[0] else y_max[0]
+        x_high = x2 if x2 > x_high else x_high
+        y_max[0] = y2 if y2 > y_max[0] else y_max[0]
     return x_min[0] + width >= x_high and y_min[0] + height >= y_max[0] and y_max[0] - height <= y_min[0]
 
 
@@ -779,6 +781,54 @@ def peer_cover(cnp.ndarray boxes not None, width, height):
     if kind == 2:
         return cover(<const float32_t*> data, n, w, h, w_int, h_int, PEER, 1, True)
     return cover(<const float64_t*> data, n, w, h, w_int, h_int, PEER, 1, True)
+
+
+def peer_one_tile(cnp.ndarray boxes not None, width, height):
+    """box-intersect-lib's coverage of checked xywh ``boxes`` (a C-contiguous (n, 4) array
+    of int32 or int64) when all fit in one ``width x height`` tile (non-negative ints),
+    read as they are (no xyxy copy): ``[((x, y), members)]`` as :func:`peer_cover` gives.
+    None for floating boxes, no boxes, a size <= 0 or more than one tile: the general
+    path then answers, or raises."""
+    cdef int kind = box_kind(boxes)
+    cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
+    cdef void* data = cnp.PyArray_DATA(boxes)
+    cdef int64_t w = min(width, INT_TILE_LIMIT), h = min(height, INT_TILE_LIMIT)
+    if kind == 0:
+        return one_tile_sizes(<const int32_t*> data, n, w, h)
+    if kind == 1:
+        return one_tile_sizes(<const int64_t*> data, n, w, h)
+    return None
+
+
+cdef object one_tile_sizes(const coord_t* boxes, intp_t n, int64_t width, int64_t height):
+    """``peer_one_tile`` for integer rows (x, y, w, h): sizes checked, one tile tested, the
+    members sorted by (x, y), ties by index, as the peer's sweep meets them."""
+    cdef intp_t i
+    cdef int64_t x_min, y_min, y_max
+    cdef cnp.npy_intp length = n
+    cdef uint32_t* view
+    cdef intp_t* order
+    cdef coord_t* s
+    if n == 0:
+        return None
+    for i in range(n):
+        if boxes[4 * i + 2] <= 0 or boxes[4 * i + 3] <= 0:
+            return None
+    if not one_tile(boxes, n, width, height, True, &x_min, &y_min, &y_max, True):
+        return None
+    order = <intp_t*> malloc(n * sizeof(intp_t))
+    s = <coord_t*> malloc(n * 4 * sizeof(coord_t))
+    try:
+        if order == NULL or s == NULL or prepare(boxes, n, order, s, 1) < 0:  # (x, y) lead both layouts
+            raise MemoryError()
+        members = cnp.PyArray_EMPTY(1, &length, cnp.NPY_UINT32, 0)
+        view = <uint32_t*> cnp.PyArray_DATA(members)
+        for i in range(n):
+            view[i] = <uint32_t> order[i]
+        return [((x_min, y_max - height), members)]
+    finally:
+        free(order)
+        free(s)
 
 
 cdef object cover(const coord_t* boxes, intp_t n, double width, double height, int64_t w_int, int64_t h_int,

@@ -273,6 +273,35 @@ def test_intersector_fast_and_general_paths_agree():
     assert index.find_intersections(-(2**70), -(2**70), 2**71, 2**71).tolist() == list(range(len(boxes)))
 
 
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_coverage_one_tile_from_xywh_rows_equals_general_path(dtype):
+    # the one-tile path reads the xywh rows as they are: x + w is summed in int64 (here beyond int32)
+    from boxgeom import _checks, _cover
+    from boxgeom._validate import INT64_LIMIT, as_compat_boxes
+
+    top = np.iinfo(np.int32).max
+    xywh = np.array([[top - 30, top - 40, 20, 25], [top - 25, top - 40, 25, 10], [top - 30, top - 45, 5, 5],
+                     [top - 30, top - 44, 15, 30]], dtype=dtype)
+    valid = _checks.valid_boxes(xywh, _checks.ORDER_SIZES, INT64_LIMIT)
+    fast = _cover.peer_one_tile(valid, 40, 50)
+    assert fast is not None
+    general = _cover.peer_cover(as_compat_boxes(xywh), 40, 50)[1]
+    assert [(xy, m.tolist()) for xy, m in fast] == [(xy, m.tolist()) for xy, m in general]
+    assert [(xy, m.tolist()) for xy, m in fast] == [((top - 30, top - 14 - 50), [2, 3, 0, 1])]
+    assert _cover.peer_one_tile(valid, 27, 50) is None  # two tiles: the general path
+    assert len(efficient_coverage(xywh, 27, 50)) == 2
+    assert _cover.peer_one_tile(valid.astype(np.float64), 40, 50) is None
+    zero = xywh.copy()
+    zero[2, 3] = 0
+    assert _cover.peer_one_tile(zero, 40, 50) is None
+    with pytest.raises(InvalidBoxesError):
+        efficient_coverage(zero, 40, 50)
+    with pytest.raises(ValueError, match="tile_width"):
+        efficient_coverage(xywh, -1, 50)
+    with pytest.raises(TypeError, match="tile_height"):
+        efficient_coverage(xywh, 40, 50.0)
+
+
 def test_coverage_kernel_rejects_the_first_box_too_large_exactly():
     big = 2**40
     boxes = np.array([[0, 0, big, 5], [0, 0, big + 1, 5]], dtype=np.int64)

@@ -195,15 +195,11 @@ class BoxIntersector:
             raise AssertionError("as_float64_boxes accepted a coordinate the index kernel rejected")  # pragma: no cover
         self._core = core
 
-    def find_intersections(self, x1: int, y1: int, width: int, height: int) -> np.ndarray:
-        """Indices (uint32, ascending) of the stored boxes that strictly intersect the query.
+    # a C function: a query of plain Python ints runs no Python code (else `_find_general`)
+    find_intersections = _index.find_intersections
 
-        A zero width or height is allowed: a 0 x 0 query at p finds the boxes whose
-        open interior contains p. Negative sizes raise ValueError.
-        """
-        found = self._core.query_open(x1, y1, width, height)
-        if found is not None:
-            return found
+    def _find_general(self, x1: int, y1: int, width: int, height: int) -> np.ndarray:
+        """``find_intersections`` for any integral arguments: checked, then queried."""
         x1 = int(x1) if isinstance(x1, numbers.Integral) and not isinstance(x1, bool) else _bad_int(x1, "x1")
         y1 = int(y1) if isinstance(y1, numbers.Integral) and not isinstance(y1, bool) else _bad_int(y1, "y1")
         width = check_size_int(width, "width")

@@ -684,7 +684,7 @@ cdef class StaticIndex:
         box: the boxes whose open interior holds it), as intp or uint32."""
         return self._found(x1, y1, x2, y2, touching, as_uint32)
 
-    def query_open(self, x, y, width, height):
+    cdef object _open(self, object x, object y, object width, object height):
         """box-intersect-lib's query: the sorted uint32 ids of the boxes strictly meeting the
         ``(x, y, width, height)`` box (a zero-size box: the boxes whose open interior holds
         the point), or None unless all four are Python ints with the sizes >= 0 and the
@@ -863,6 +863,20 @@ cdef class StaticIndex:
             for p in range(first, stop):  # one write per query, in query order: the only scattered one
                 found[order[p]].ids = buffer.data + at[p - first]
                 found[order[p]].start = count[p - first]
+
+
+def find_intersections(self, x1, y1, width, height):
+    """Indices (uint32, ascending) of the stored boxes that strictly intersect the query.
+
+    A zero width or height is allowed: a 0 x 0 query at p finds the boxes whose open
+    interior contains p. Negative sizes raise ValueError.
+
+    (The method of :class:`boxgeom.compat.BoxIntersector`, its index in ``self._core``:
+    written here so that a query of plain Python ints runs no Python code; any other
+    query goes to ``self._find_general``.)
+    """
+    found = (<StaticIndex?> self._core)._open(x1, y1, width, height)
+    return found if found is not None else self._find_general(x1, y1, width, height)
 
 
 cdef void copy_out(intp_t* out, intp_t total, const Found* found, intp_t m, int n_threads) noexcept nogil:

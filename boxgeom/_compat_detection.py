@@ -157,7 +157,7 @@ def efficient_coverage(boxes_array: npt.ArrayLike, tile_width: int, tile_height:
         coverage = _cover.peer_one_tile(valid, tile_width, tile_height)  # one tile, from the xywh rows as they are
         if coverage is not None:
             return coverage
-    xyxy = as_compat_boxes(boxes_array)
+    xyxy = as_compat_boxes(boxes_array, valid=valid)
     width = check_size_int(tile_width, "tile_width")
     height = check_size_int(tile_height, "tile_height")
     bad, coverage = _cover.peer_cover(xyxy, width, height)

@@ -543,7 +543,8 @@ cdef bint one_tile(const coord_t* boxes, intp_t n, num_t width, num_t height, bi
     """Do all the boxes fit in one tile at ``(x_min, y_min)`` (and, for the peer's corner, at
     ``(x_min, y_max - height)``)? Sets the extremes. The test is the one ``holds`` makes
     of every box; for floating boxes the peer's sweep may round differently, so
-    ``peer`` asks this of integer boxes only. ``sizes``: the rows are (x, y, w, h)."""
+    ``peer`` asks this of integer boxes only. ``sizes``: the rows are (x, y, w, h). Stops
+    (False) at the first box that widens the extent beyond the tile."""
     cdef intp_t i
     cdef num_t x_high, x2, y2
     if peer and not num_t is int64_t:
@@ -558,6 +559,8 @@ cdef bint one_tile(const coord_t* boxes, intp_t n, num_t width, num_t height, bi
         y_min[0] = <num_t> boxes[4 * i + 1] if <num_t> boxes[4 * i + 1] < y_min[0] else y_min[0]
         x_high = x2 if x2 > x_high else x_high
         y_max[0] = y2 if y2 > y_max[0] else y_max[0]
+        if not (x_min[0] + width >= x_high and y_min[0] + height >= y_max[0]):  # the final test: monotonic
+            return False
     return x_min[0] + width >= x_high and y_min[0] + height >= y_max[0] and y_max[0] - height <= y_min[0]
 
 
@@ -809,13 +812,11 @@ cdef object one_tile_sizes(const coord_t* boxes, intp_t n, int64_t width, int64_
     cdef uint32_t* view
     cdef intp_t* order
     cdef coord_t* s
-    if n == 0:
+    if n == 0 or not one_tile(boxes, n, width, height, True, &x_min, &y_min, &y_max, True):
         return None
     for i in range(n):
         if boxes[4 * i + 2] <= 0 or boxes[4 * i + 3] <= 0:
             return None
-    if not one_tile(boxes, n, width, height, True, &x_min, &y_min, &y_max, True):
-        return None
     order = <intp_t*> malloc(n * sizeof(intp_t))
     s = <coord_t*> malloc(n * 4 * sizeof(coord_t))
     try:

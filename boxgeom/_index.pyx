@@ -17,8 +17,8 @@ without a branch (an int32 row is one 16-byte vector compare), then sort each qu
 ids with sorting networks and branchless merges. A batch visits its queries in grid
 order, in chunks over OpenMP threads, each chunk into its own buffer; a second
 parallel pass walks the queries in index order and gathers each one's ids into the
-result, so the result never depends on the thread count. The index is immutable after construction: any number
-of threads may query it at once.
+result, so the result never depends on the thread count. The index is immutable
+after construction: any number of threads may query it at once.
 """
 
 from cython.parallel cimport prange

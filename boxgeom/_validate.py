@@ -450,13 +450,16 @@ COMPAT_SIZE = "Expects width and hight of boxes to be greater than 0"
 COMPAT_BOX = "Expects box array to be size 4 (x, y, width, height)"
 
 
-def as_compat_boxes(boxes: Any, name: str = "boxes_array") -> np.ndarray:
+def as_compat_boxes(boxes: Any, name: str = "boxes_array", valid: np.ndarray | None = None) -> np.ndarray:
     """Validate box-intersect-lib input (xywh, w > 0, h > 0) and return it as xyxy.
 
     Shape and size errors raise :class:`InvalidBoxesError` with the peer's message
-    (plus the argument and row); int64, float and list input are accepted.
+    (plus the argument and row); int64, float and list input are accepted. ``valid``:
+    what ``_checks.valid_boxes(boxes, ORDER_SIZES, INT64_LIMIT)`` already gave, if not
+    None (that scan is then skipped).
     """
-    valid = _checks.valid_boxes(boxes, _checks.ORDER_SIZES, INT64_LIMIT)  # the common case, in two calls
+    if valid is None:  # the common case, in two calls
+        valid = _checks.valid_boxes(boxes, _checks.ORDER_SIZES, INT64_LIMIT)
     if valid is not None:
         xyxy = _checks.xywh_to_xyxy(valid, True)[0]
         if xyxy is not None:

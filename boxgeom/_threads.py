@@ -8,7 +8,7 @@ import os
 from boxgeom._openmp import max_threads, openmp_enabled
 from boxgeom._validate import check_n_threads
 
-__all__ = ["effective_n_threads", "openmp_enabled"]
+__all__ = ["PARALLEL_FROM", "effective_n_threads", "kernel_threads", "openmp_enabled"]
 
 
 def effective_n_threads(n_threads: int | None = None) -> int:
@@ -43,13 +43,45 @@ def _cpu_count() -> int:
     return os.cpu_count() or 1
 
 
-# Below this many elements of work a parallel region costs more than it saves (waking a
-# second thread takes tens of microseconds, milliseconds on a loaded machine).
-PARALLEL_WORK = 200_000
+# The one table of parallel cut-offs: below this much work a kernel call runs on one
+# thread, because waking a second thread costs more than it saves (tens of microseconds,
+# milliseconds on a loaded machine). Results never depend on the thread count.
+PARALLEL_FROM = {
+    "pairs": 20_000,  # boxes given to the pair engine (both sets)
+    "iou": 200_000,  # IoU values: dense matrix cells, listed pairs
+    "nms": 20_000,  # boxes of an NMS
+    "matching": 20_000,  # rows (boxes of boxes1) of a greedy matching
+    "cover": 10_000,  # boxes of a tile cover (its two sweeps run on two threads)
+    "queries": 20_000,  # query boxes of a batch query of an index
+    "rotated_cells": 1 << 20,  # rotated boxes' corners, cells of a rotated IoU matrix
+    "rotated_pairs": 20_000,  # clipped pairs of rotated boxes (elementwise, sparse)
+    "rotated_boxes": 50_000,  # rotated boxes given to the pair engine
+}
+
+
+def kernel_threads(n_threads: int | None, work: int, kind: str) -> int:
+    """Return the threads of a kernel call doing ``work`` units of ``kind`` (a key of
+    :data:`PARALLEL_FROM`): 1 below its cut-off (``n_threads`` is still validated), else
+    :func:`effective_n_threads`.
+
+    Examples
+    --------
+    >>> kernel_threads(None, 1_000, "nms"), kernel_threads(1, 10**6, "nms")
+    (1, 1)
+    """
+    if work < PARALLEL_FROM[kind]:
+        check_n_threads(n_threads)
+        return 1
+    return effective_n_threads(n_threads)
+
+
+# Below this many elements of work a parallel region costs more than it saves.
+PARALLEL_WORK = PARALLEL_FROM["iou"]
 
 
 def threads_for(work: int, threads: int, minimum: int = PARALLEL_WORK) -> int:
-    """Return ``threads``, or 1 when ``work`` is below ``minimum``.
+    """Return ``threads``, or 1 when ``work`` is below ``minimum`` (being replaced by
+    :func:`kernel_threads`).
 
     Examples
     --------

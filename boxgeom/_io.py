@@ -12,13 +12,11 @@ from pathlib import Path
 
 import numpy as np
 
-# Column names that fix the box format, in the order the kernels take them.
-BOX_COLUMNS = {
-    "rotated": ("cx", "cy", "w", "h", "angle"),
-    "xyxy": ("x1", "y1", "x2", "y2"),
-    "xywh": ("x", "y", "w", "h"),
-    "cxcywh": ("cx", "cy", "w", "h"),
-}
+from boxgeom.formats import FORMAT_COLUMNS, ROTATED_COLUMNS
+
+# Column names that fix the box format, in the order the kernels take them (rotated first:
+# its names include those of cxcywh).
+BOX_COLUMNS = {"rotated": ROTATED_COLUMNS, **FORMAT_COLUMNS}
 # Accepted names of the extra columns, by role.
 EXTRA_COLUMNS = {
     "score": ("score", "scores", "confidence"),

@@ -366,15 +366,15 @@ def _bench(args: argparse.Namespace, progress: Progress) -> str:
 
 
 def _bench_runner() -> Any:
-    """``bench/run.py``: installed as ``boxgeom.bench``, or beside the package in a source checkout."""
+    """The benchmark runner, ``boxgeom.bench.run``: the project's ``bench/`` folder, which
+    ``pip install`` ships as the subpackage ``boxgeom.bench``."""
     try:
         from boxgeom.bench import run
     except ImportError:
-        checkout = Path(__file__).resolve().parents[1]
-        if not (checkout / "bench" / "run.py").is_file():
-            raise InputFileError("bench: the benchmark suite (bench/) is not installed with this copy of boxgeom") from None
-        sys.path.insert(0, str(checkout))
-        from bench import run
+        raise InputFileError(
+            "bench: the benchmark suite (boxgeom.bench) is not installed with this copy of boxgeom; "
+            "install boxgeom with pip, or run `python -m bench.run` in a source checkout"
+        ) from None
     return run
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import numbers
 import os
 import sys
 import time
@@ -25,40 +26,104 @@ from typing import Any
 
 import numpy as np
 
+from boxgeom.formats import FORMAT_COLUMNS, ROTATED_COLUMNS
 from boxgeom._validate import (
     as_boxes,
     as_rotated,
     check_angle_unit,
-    check_column_names,
     check_convention,
-    check_count,
     check_flag,
     check_fmt,
-    check_id_dtype,
-    check_known_ids,
-    check_lazy_shape,
     check_n_threads,
-    check_not_both,
     check_positive,
-    check_tile_order,
-    dask_input_error,
 )
 
 __all__ = ["FMT_COLUMNS", "ROTATED_COLUMNS", "find_pairs", "find_pairs_between", "run_pairs_cli"]
 
-#: Default column names of each box format.
-FMT_COLUMNS = {"xyxy": ("x1", "y1", "x2", "y2"), "xywh": ("x", "y", "w", "h"), "cxcywh": ("cx", "cy", "w", "h")}
-#: Default column names of rotated boxes.
-ROTATED_COLUMNS = ("cx", "cy", "w", "h", "angle")
+#: Default column names of each box format (``boxgeom.formats.FORMAT_COLUMNS``).
+FMT_COLUMNS = FORMAT_COLUMNS
 
 _BOUNDS = ("x1", "y1", "x2", "y2")  # axis-aligned xyxy (the rotated boxes' bounds), kernel dtype
-_ROTATED = ("cx", "cy", "w", "h", "angle")  # rotated boxes, kernel dtype
 _SIZE_FACTOR = 4.0  # tile side >= this many times the 95th percentile of box sides
 _PER_TILE = 4096  # ... and near this many boxes per tile on average,
 _TILES_PER_PARTITION = 16  # ... but at least this many tiles per output partition
 _GIANT = 2.0  # boxes wider or taller than this many tiles go to the giants table
 _SAMPLE = 1024  # rows sampled per input partition to plan the grid
 _MAX_ORDER = 31  # Hilbert keys stay below 2**62
+
+
+# --- argument checks of this module: lazy inputs (dask DataFrame, dask array, parquet
+# path) are checked on their metadata; their values are checked per partition by
+# as_boxes/as_rotated.
+
+
+def dask_input_error(value: Any, columns: int, name: str = "boxes") -> TypeError:
+    """The TypeError for an input that is not a dask DataFrame, dask array or parquet path."""
+    return TypeError(
+        f"{name}: expected a dask DataFrame, a dask array of shape (n, {columns}) or a parquet path, "
+        f"got {type(value).__name__}"
+    )
+
+
+def check_lazy_shape(shape: tuple, columns: int, name: str = "boxes") -> None:
+    """Raise ValueError unless a dask array's ``shape`` is ``(n, columns)`` (n may be unknown)."""
+    if len(shape) != 2 or shape[1] != columns:
+        raise ValueError(f"{name}: expected shape (n, {columns}), got {shape}")
+
+
+def check_column_names(columns: Any, available: Any, count: int, name: str = "columns") -> list:
+    """Return ``columns`` as a list of ``count`` distinct names, all among ``available``."""
+    if isinstance(columns, (str, bytes)) or not hasattr(columns, "__iter__"):
+        raise TypeError(f"{name}: expected a sequence of {count} column names, got {type(columns).__name__}")
+    names = list(columns)
+    if len(names) != count or len(set(names)) != count:
+        raise ValueError(f"{name}: expected {count} distinct column names, got {names}")
+    present = set(available)
+    missing = [column for column in names if column not in present]
+    if missing:
+        raise ValueError(f"{name}: expected columns of the input {list(available)}, got missing {missing}")
+    return names
+
+
+def check_id_dtype(dtype: Any, name: str = "id_column") -> None:
+    """Raise TypeError unless ``dtype`` (numpy or pandas) is a signed or unsigned integer below uint64."""
+    kind = getattr(dtype, "kind", "O")
+    if kind not in "iu" or str(dtype).lower() == "uint64":
+        raise TypeError(f"{name}: expected integer ids, got dtype {dtype}")
+
+
+def check_known_ids(known: bool, name: str = "boxes") -> None:
+    """Raise ValueError for a DataFrame whose index cannot serve as ids (unknown divisions)."""
+    if not known:
+        raise ValueError(
+            f"{name}: expected a DataFrame with known divisions (a sorted unique index) or an id_column, "
+            "got unknown divisions"
+        )
+
+
+def check_not_both(first: bool, first_name: str, second: bool, second_name: str) -> None:
+    """Raise ValueError when two options that exclude each other are both set."""
+    if first and second:
+        raise ValueError(f"{second_name}: expected False with {first_name}=True, got True")
+
+
+def check_count(value: Any, name: str) -> int:
+    """Return ``value`` as a positive int, else raise."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name}: expected a positive int, got {type(value).__name__}")
+    if value < 1:
+        raise ValueError(f"{name}: expected a positive int, got {value}")
+    return int(value)
+
+
+def check_tile_order(order: int, limit: int, width: float, height: float, tile_size: float) -> None:
+    """Raise ValueError when ``tile_size`` cuts a ``width`` x ``height`` extent into over ``2**limit`` tiles a side."""
+    if order > limit:
+        raise ValueError(
+            f"tile_size: expected at most 2**{limit} tiles per side of the {width:g} x {height:g} extent, "
+            f"got {tile_size!r}"
+        )
+
 
 
 @dataclass(frozen=True)
@@ -304,7 +369,7 @@ def run_pairs_cli(
     """
     import dask.dataframe as dd
 
-    from boxgeom._io import BOX_COLUMNS, InputFileError
+    from boxgeom._io import InputFileError
 
     start = time.perf_counter()
     client = None
@@ -316,7 +381,7 @@ def run_pairs_cli(
         try:
             names = list(dd.read_parquet(path).columns)
             if fmt is None:
-                fmt = next((f for f, cols in BOX_COLUMNS.items() if f != "rotated" and set(cols) <= set(names)), "xyxy")
+                fmt = next((f for f, cols in FORMAT_COLUMNS.items() if set(cols) <= set(names)), "xyxy")
             pairs = find_pairs(path, fmt=fmt, touching=touching)
             count = _run_with_progress(pairs, output, client)
         except (ValueError, TypeError, OSError) as error:
@@ -402,7 +467,7 @@ def _prepare(part, names: list, source: str | None, opts: _Options, name: str):
     if opts.rotated:
         boxes = as_rotated(values, name)
         bounds = _rotated_bounds(boxes, opts)
-        data.update(zip(_ROTATED, boxes.T))
+        data.update(zip(ROTATED_COLUMNS, boxes.T))
     else:
         bounds = as_boxes(values, name, opts.fmt)
     data.update(zip(_BOUNDS, bounds.T))
@@ -424,7 +489,7 @@ def _rotated_bounds(boxes: np.ndarray, opts: _Options) -> np.ndarray:
 
 def _common_dtype(first, second):
     """Bring both prepared frames to one coordinate dtype, as the single-machine join does."""
-    columns = list(_ROTATED if "angle" in first.columns else _BOUNDS)
+    columns = list(ROTATED_COLUMNS if "angle" in first.columns else _BOUNDS)
     kinds = (first._meta[columns[0]].dtype, second._meta[columns[0]].dtype)
     common = np.result_type(*kinds)
     if common == np.float16 or common.kind not in "if":
@@ -559,8 +624,8 @@ def _pairs_of(first, second, self_join: bool, opts: _Options) -> tuple[np.ndarra
     if opts.rotated:
         from boxgeom.rotated import rotated_iou_pairs
 
-        one = first[list(_ROTATED)].to_numpy()
-        other = None if self_join else second[list(_ROTATED)].to_numpy()
+        one = first[list(ROTATED_COLUMNS)].to_numpy()
+        other = None if self_join else second[list(ROTATED_COLUMNS)].to_numpy()
         return rotated_iou_pairs(one, other, angle_unit=opts.angle_unit, convention=opts.convention,
                                  n_threads=opts.n_threads)
     from boxgeom.pairs import find_pairs as _find, find_pairs_between as _between

@@ -1,4 +1,5 @@
-"""Box formats: conversion between ``xyxy``, ``xywh`` and ``cxcywh``, and box areas."""
+"""Box formats: their names and columns, conversion between ``xyxy``, ``xywh`` and
+``cxcywh``, and box areas. Every piece of box-format knowledge of boxgeom lives here."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ import numpy.typing as npt
 from boxgeom._validate import FORMATS, as_boxes, check_fmt
 
 __all__ = ["FORMATS", "box_area", "box_convert"]
+
+#: The column names of each format, in the order of a box's values.
+FORMAT_COLUMNS = {"xyxy": ("x1", "y1", "x2", "y2"), "xywh": ("x", "y", "w", "h"), "cxcywh": ("cx", "cy", "w", "h")}
+#: The column names of a rotated box ``(cx, cy, w, h, angle)``.
+ROTATED_COLUMNS = ("cx", "cy", "w", "h", "angle")
 
 
 def box_convert(boxes: npt.ArrayLike, in_fmt: str, out_fmt: str) -> np.ndarray:

@@ -31,13 +31,11 @@ import numpy.typing as npt
 from boxgeom._validate import (
     as_array,
     as_boxes,
-    as_csr,
+    as_float64_box,
     as_float64_boxes,
-    as_indices,
     as_pairs,
     as_rotated,
     as_scores,
-    as_window,
     check_angle_unit,
     check_flag,
     check_fmt,
@@ -72,6 +70,53 @@ Window = tuple[float, float, float, float]
 
 
 # ---------------------------------------------------------------- matplotlib and axes
+
+
+# --- argument checks of the plots (used by this module only)
+
+
+def as_indices(values: Any, n: int, name: str = "keep") -> np.ndarray:
+    """Return ``values`` as a C-contiguous ``(k,)`` intp array of indices within ``[0, n)``."""
+    array = np.asarray(values)
+    if array.size == 0 and array.ndim == 1:
+        array = array.astype(np.intp)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{name}: expected an integer array of shape (k,), got dtype {array.dtype}")
+    if array.ndim != 1:
+        raise ValueError(f"{name}: expected shape (k,), got {array.shape}")
+    if array.size and (array.min() < 0 or array.max() >= n):
+        raise ValueError(f"{name}: expected indices within [0, {n}), got values in [{array.min()}, {array.max()}]")
+    return np.ascontiguousarray(array, dtype=np.intp)
+
+
+def as_csr(indptr: Any, indices: Any, n_rows: int, n: int) -> tuple[np.ndarray, np.ndarray] | None:
+    """Validate a CSR grouping (``tile_cover``'s ``indptr``, ``indices``) of ``n_rows`` rows over ``n`` items.
+
+    Both None (no grouping) returns None; one of them None is a ValueError.
+    """
+    if indptr is None and indices is None:
+        return None
+    if indptr is None or indices is None:
+        given, missing = ("indptr", "indices") if indices is None else ("indices", "indptr")
+        raise ValueError(f"{missing}: expected an array together with {given}, got None")
+    pointers = as_indices(indptr, np.iinfo(np.intp).max, "indptr")
+    items = as_indices(indices, n, "indices")
+    if len(pointers) != n_rows + 1:
+        raise ValueError(f"indptr: expected length {n_rows + 1} (one more than the rows), got {len(pointers)}")
+    if pointers[0] != 0 or pointers[-1] != len(items) or (np.diff(pointers) < 0).any():
+        raise ValueError(
+            f"indptr: expected non-decreasing values from 0 to len(indices) = {len(items)}, "
+            f"got {pointers[0]} .. {pointers[-1]}"
+        )
+    return pointers, items
+
+
+def as_window(window: Any, name: str = "window") -> tuple[float, float, float, float]:
+    """Return a drawing window ``(x1, y1, x2, y2)`` as floats with ``x1 < x2`` and ``y1 < y2``."""
+    x1, y1, x2, y2 = as_float64_box(window, name)
+    if not (x1 < x2 and y1 < y2):
+        raise ValueError(f"{name}: expected x1 < x2 and y1 < y2, got {[x1, y1, x2, y2]}")
+    return x1, y1, x2, y2
 
 
 def _pyplot() -> Any:

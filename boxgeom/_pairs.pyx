@@ -116,7 +116,7 @@ cdef object engine(const coord_t* query, intp_t n_query, const coord_t* index, i
     cdef uint64_t tests
     cdef bint sweep
     cdef Sizes sizes
-    cdef double in_x, in_both
+    cdef double in_x = 1.0, in_both = 1.0
     if n_query == 0 or n_index == 0:
         return no_pairs()
     sizes.widths = NULL

@@ -64,7 +64,7 @@ cdef StripBins bin_strips(const coord_t* boxes, intp_t n, StripPlan plan, bint s
     cdef intp_t giant_key = ns * nq, discard_key = ns * nq + 1, reach = 0
     cdef int t0 = 1 if plan.transpose else 0, t1 = 0 if plan.transpose else 1
     cdef cnp.npy_intp dims[2]
-    cdef coord_t x1, y1, x2, y2
+    cdef coord_t x1, y1, y2
     if discard_key >= (<intp_t> 1) << 32 or n >= (<intp_t> 1) << 32:
         raise ValueError("too many cells or boxes for the strip join")
     keys_array = np.empty(n, dtype=np.uint64)
@@ -77,7 +77,6 @@ cdef StripBins bin_strips(const coord_t* boxes, intp_t n, StripPlan plan, bint s
         for i in range(n):
             x1 = boxes[4 * i + t0]
             y1 = boxes[4 * i + t1]
-            x2 = boxes[4 * i + t0 + 2]
             y2 = boxes[4 * i + t1 + 2]
             if skip_empty and not has_area(boxes + 4 * i):
                 key = discard_key

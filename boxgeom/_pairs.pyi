@@ -1,0 +1,14 @@
+import numpy as np
+import numpy.typing as npt
+
+METHOD_CODES: dict[str, int]
+
+def find_pairs(
+    query: npt.NDArray[np.generic],  # C-contiguous (n, 4) int32, int64, float32 or float64
+    index: npt.NDArray[np.generic],  # the same dtype (the same array with self_join)
+    *,
+    self_join: bool,
+    touching: bool,
+    n_threads: int,
+    method: int,  # a value of METHOD_CODES
+) -> npt.NDArray[np.intp]: ...

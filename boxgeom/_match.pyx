@@ -33,8 +33,8 @@ from libc.string cimport memcpy, memset
 
 cimport numpy as cnp
 
-from boxgeom._bits cimport ctz32, select
-from boxgeom._box cimport area, has_area, intersection, iou, open_overlap
+from boxgeom._bits cimport ctz32
+from boxgeom._box cimport area, has_area, intersection, iou, meets, open_overlap
 from boxgeom._buffer cimport Buffer, buffer_free, buffer_init, buffer_reserve
 from boxgeom._cells cimport cell_of
 from boxgeom._hgrid cimport (SLOT_BLOCK, Grid, Scan, Slots, grid_free, grid_plan, overlap_mask, scan_begin,
@@ -61,22 +61,22 @@ cdef enum:
 
 cdef inline void edge_of(const coord_t* a, double area_a, const coord_t* b, double area_b, intp_t r,
                          double threshold, bint peer_rule, KeyTie* e) noexcept nogil:
-    """The edge from box ``a`` (of positive area) to box ``b`` (slot ``r``): key
-    ``~float_key(IoU)`` when it is a candidate (a positive overlap: ``open_overlap``
-    and b of positive area; union > 0, and IoU >= t (modern) or union * t <= inter
-    (peer; a NaN threshold matches nothing)), else the key of IoU -1, which
-    ``drop_rejected`` removes. Without a branch: nothing waits on a comparison or on
-    the outcome of the division."""
+    """The edge from box ``a`` to box ``b`` (slot ``r``): key ``~float_key(IoU)``, tie
+    ``r`` when it is a candidate (a positive overlap, ``meets``; union > 0, and IoU
+    >= t (modern) or union * t <= inter (peer; a NaN threshold matches nothing)),
+    else tie -1, which ``drop_rejected`` removes. Without a branch: nothing waits on
+    a comparison or on the outcome of the division (``iou`` is never negative, so the
+    sign test of ``float_key`` always goes one way)."""
     cdef double inter = intersection(a, b)
     cdef double union = area_a + area_b - inter
     cdef double value = iou(inter, area_a, area_b)
-    cdef bint take = open_overlap(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]) & has_area(b) & (union > 0)
+    cdef bint take = meets(a, b) & (union > 0)
     if peer_rule:
         take &= union * threshold <= inter
     else:
         take &= value >= threshold
-    e.key = ~float_key(select(take, value, -1.0))
-    e.tie = r
+    e.key = ~float_key(value)
+    e.tie = (r + 1) * take - 1
 
 
 cdef inline void append_hits(const coord_t* a, double area_a, const Slots* slots, const double* areas, intp_t s,
@@ -96,25 +96,28 @@ cdef inline void append_hits(const coord_t* a, double area_a, const Slots* slots
 
 
 cdef inline intp_t drop_rejected(KeyTie* edges, intp_t n) noexcept nogil:
-    """Remove the rejected edges (IoU -1: the top bit of the key set), keeping the
-    order; the new count."""
-    cdef intp_t j, k = 0
-    cdef uint64_t key
+    """Remove the rejected edges (tie -1, ``edge_of``), keeping the order; the new count."""
+    cdef intp_t j, k = 0, tie
     for j in range(n):
         # field by field: a 16-byte copy of an edge just written as two 8-byte fields
         # would wait for both stores to retire (no store-to-load forwarding)
-        key = edges[j].key
-        edges[k].tie = edges[j].tie
-        edges[k].key = key
-        k += (key >> 63) == 0
+        tie = edges[j].tie
+        edges[k].key = edges[j].key
+        edges[k].tie = tie
+        k += tie >= 0
     return k
 
 
-cdef void rank_ties(KeyTie* edges, intp_t n, const Slots* slots, KeyTie* tmp) noexcept nogil:
+cdef inline void rank_ties(KeyTie* edges, intp_t n, const Slots* slots, KeyTie* tmp) noexcept nogil:
     """Edges sorted by (key, slot): order each run of equal keys (IoU ties) by the box
     index of their slots instead (``tmp``: room for n pairs, or NULL up to 32)."""
     cdef intp_t i = 0, j, t
     cdef uint64_t key
+    cdef bint tied = False
+    for t in range(1, n):  # the common case, no ties: one branch-free pass
+        tied |= edges[t].key == edges[t - 1].key
+    if not tied:
+        return
     while i < n:
         key = edges[i].key
         j = i + 1
@@ -132,12 +135,15 @@ cdef void rank_ties(KeyTie* edges, intp_t n, const Slots* slots, KeyTie* tmp) no
 cdef bint sort_edges(KeyTie* edges, intp_t n, const Slots* slots) noexcept nogil:
     """Sort a candidate list by preference (IoU desc, box index asc); False when memory
     runs out."""
-    cdef KeyTie* tmp = NULL
-    if n > SHORT_LIST:
-        tmp = <KeyTie*> malloc(n * sizeof(KeyTie))
-        if tmp == NULL:
-            return False
-    sort_pairs(edges, n, tmp)  # by (key, slot)
+    cdef KeyTie* tmp
+    if n <= SHORT_LIST:
+        insertion_sort(edges, n)  # by (key, slot)
+        rank_ties(edges, n, slots, NULL)
+        return True
+    tmp = <KeyTie*> malloc(n * sizeof(KeyTie))
+    if tmp == NULL:
+        return False
+    sort_pairs(edges, n, tmp)
     rank_ties(edges, n, slots, tmp)
     free(tmp)
     return True

@@ -141,7 +141,9 @@ ctypedef fused sortable_t:
 cdef inline bint after(sortable_t x, sortable_t y) noexcept nogil:
     """``x > y``; KeyTie pairs by key, then tie."""
     if sortable_t is KeyTie:
-        return (x.key > y.key) | ((x.key == y.key) & (x.tie > y.tie))
+        if x.key != y.key:  # nearly always: the tie is rarely read
+            return x.key > y.key
+        return x.tie > y.tie
     else:
         return x > y
 

@@ -4,8 +4,8 @@
 # | concept     | convention                                                                        |
 # |-------------|-----------------------------------------------------------------------------------|
 # | group       | all boxes, or one label of ``batched_nms``: each group has a grid of its own      |
-# | level-0 cell| square, of side about CELL_SCALE x the geometric mean of the group's box sides,   |
-# |             | at most CELLS_PER_BOX cells per box; cell of a coordinate: ``_cells.cell_of``      |
+# | level-0 cell| square, of side 1.5 x the geometric mean of the group's longer box sides (at      |
+# |             | most CELLS_PER_BOX cells per box); cell of a coordinate: ``_cells.cell_of``       |
 # | level l     | merges 2**l x 2**l level-0 cells; every level up to a single cell exists          |
 # | filing      | a box covering level-0 cells [gx1, gx2] x [gy1, gy2] is filed once, in the cell   |
 # |             | of its lower corner at the first level where it spans at most two cells per axis  |

@@ -73,7 +73,7 @@ def nms(
     Only pairs with a positive-area overlap are candidates, so touching or zero-area
     boxes never suppress anything. Up to 200,000 boxes, the greedy walk visits the
     boxes by score and tests each against the boxes kept so far nearby (kept boxes
-    are filed in a uniform grid; up to 256 boxes, against every kept box). Larger
+    are filed in a hierarchical grid; up to 256 boxes, against every kept box). Larger
     inputs, whose grid no longer fits in cache, are decided in space order instead:
     a box is kept when no earlier-scoring neighbour that is kept suppresses it
     (undecided neighbours are decided first), and a kept box at once suppresses its
@@ -181,12 +181,13 @@ def match_greedy(
 
     Notes
     -----
-    The candidates of each box of ``boxes1`` come from a uniform grid of ``boxes2``
-    and are sorted per box (IoU desc, ties by the lower index). The boxes of
-    ``boxes1`` then propose down their lists and each box of ``boxes2`` keeps the
-    proposal it prefers (Gale-Shapley): as both sides rank by the same IoU and tie
-    rule, the only stable matching is the greedy one, found without sorting all
-    candidates. Only the matches are sorted into acceptance order.
+    The candidates of each box of ``boxes1`` come from a hierarchical grid of
+    ``boxes2`` (for small inputs, from both sets sorted by x1) and are sorted per box
+    (IoU desc, ties by the lower index). The boxes of ``boxes1`` then propose down
+    their lists and each box of ``boxes2`` keeps the proposal it prefers
+    (Gale-Shapley): as both sides rank by the same IoU and tie rule, the only stable
+    matching is the greedy one, found without sorting all candidates. Only the
+    matches are sorted into acceptance order.
 
     Examples
     --------

@@ -18,7 +18,7 @@
 # | iou(inter, area_a, area_b)  | inter / (area_a + area_b - inter), 0 when that union is 0 (never NaN) |
 # | ratio(num, den)             | num / den, 0 when den is 0: every other overlap measure is one more function of these |
 # | Criterion, suppresses(...)  | the NMS test of a keeper against a lower-ranked box                   |
-# | meets(a, b)                 | a & b has positive width and height: intersect's test, without a branch (false when a box has zero area) |
+# | meets(a, b)                 | intersect's test (a & b of positive width and height), without a branch |
 #
 # All tests are branch-free (``&`` of comparisons), so they vectorise in the callers'
 # loops. Differences of integers are taken in int64 before the conversion, so nothing

@@ -40,7 +40,7 @@ from boxgeom._cells cimport cell_of
 from boxgeom._hgrid cimport (SLOT_BLOCK, Grid, Scan, Slots, grid_free, grid_plan, overlap_mask, scan_begin,
                              scan_next, slot_box, slot_index, slots_by_x1, slots_fill, slots_free, sort_by_x1)
 from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, same_kind
-from boxgeom._sort cimport KeyTie, float_key, insertion_sort, sort_by_key, sort_pairs
+from boxgeom._sort cimport KeyTie, float_key, sort_by_key, sort_pairs
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint8_t, uint32_t, uint64_t
 
 cnp.import_array()
@@ -49,7 +49,7 @@ cdef enum:
     # Tuning constants: they change the speed, never the result.
     MATCH_BRUTE = 16384  # up to this many box pairs, every pair is tested (both sets by x1)
     CHUNK_ROWS = 4096  # rows of boxes1 per parallel task (fixed: results never depend on threads)
-    SHORT_LIST = 32  # candidate lists up to this length are insertion sorted
+    SHORT_LIST = 32  # candidate lists up to this length are insertion sorted (by sort_pairs, without scratch)
     # ``method`` (the Python layer passes AUTO; tests force each path)
     AUTO = 0
     BRUTE = 1  # every box pair, both sets by x1
@@ -108,16 +108,11 @@ cdef inline intp_t drop_rejected(KeyTie* edges, intp_t n) noexcept nogil:
     return k
 
 
-cdef inline void rank_ties(KeyTie* edges, intp_t n, const Slots* slots, KeyTie* tmp) noexcept nogil:
+cdef void rank_ties(KeyTie* edges, intp_t n, const Slots* slots, KeyTie* tmp) noexcept nogil:
     """Edges sorted by (key, slot): order each run of equal keys (IoU ties) by the box
     index of their slots instead (``tmp``: room for n pairs, or NULL up to 32)."""
     cdef intp_t i = 0, j, t
     cdef uint64_t key
-    cdef bint tied = False
-    for t in range(1, n):  # the common case, no ties: one branch-free pass
-        tied |= edges[t].key == edges[t - 1].key
-    if not tied:
-        return
     while i < n:
         key = edges[i].key
         j = i + 1
@@ -135,16 +130,13 @@ cdef inline void rank_ties(KeyTie* edges, intp_t n, const Slots* slots, KeyTie* 
 cdef bint sort_edges(KeyTie* edges, intp_t n, const Slots* slots) noexcept nogil:
     """Sort a candidate list by preference (IoU desc, box index asc); False when memory
     runs out."""
-    cdef KeyTie* tmp
-    if n <= SHORT_LIST:
-        insertion_sort(edges, n)  # by (key, slot)
-        rank_ties(edges, n, slots, NULL)
-        return True
-    tmp = <KeyTie*> malloc(n * sizeof(KeyTie))
-    if tmp == NULL:
-        return False
-    sort_pairs(edges, n, tmp)
-    rank_ties(edges, n, slots, tmp)
+    cdef KeyTie* tmp = NULL
+    if n > SHORT_LIST:
+        tmp = <KeyTie*> malloc(n * sizeof(KeyTie))
+        if tmp == NULL:
+            return False
+    if sort_pairs(edges, n, tmp):  # by (key, slot); True: some IoU ties
+        rank_ties(edges, n, slots, tmp)
     free(tmp)
     return True
 

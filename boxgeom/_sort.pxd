@@ -3,14 +3,14 @@
 # | function                       | what it sorts                            | how                                   |
 # |--------------------------------|------------------------------------------|---------------------------------------|
 # | float_key, int_key, coord_key  | -                                        | order-preserving uint64 keys (-0.0 and 0.0 alike); float_unkey inverts float_key |
-# | insertion_sort(a, n)           | a[:n] of intp, uint64 or KeyTie, ascending | insertion: short runs                |
+# | insertion_sort(a, n)           | a[:n] of intp or uint64, ascending        | insertion: short runs                 |
 # | sort_intp(v, n)                | v[:n] intp, ascending                    | quicksort, insertion below 33 values  |
 # | sort_ids(a, k, n, scratch)     | distinct ids below n, ascending          | sorting networks and branchless merges, sort_words beyond 4096 |
 # | sort_words(a, tmp, n, lo, hi)  | distinct uint64 words by bits [lo, hi)   | LSD radix on the bits that vary       |
 # | merge_sort(keys, vals, ...)    | vals by uint64 keys, stable              | bottom-up merge, runs of 8 by insertion |
 # | radix_sort(keys, vals, ...)    | vals by uint64 keys, stable              | packed words when they fit, else byte-wise LSD (merge sort below 1024) |
 # | sort_by_key(keys, vals, n)     | as radix_sort, with its own scratch      | returns -1 when memory runs out       |
-# | sort_pairs(a, n, tmp)          | KeyTie pairs by (key, tie), stable       | top-down merge, insertion up to 32    |
+# | sort_pairs(a, n, tmp)          | KeyTie pairs by (key, tie), stable       | top-down merge, insertion up to 32; True when two keys are equal |
 #
 # Every sort is deterministic: stable where values are ranked by keys, and the others
 # sort values that are distinct or interchangeable.
@@ -125,27 +125,9 @@ cdef inline void merge_sort(uint64_t* keys, intp_t* vals, intp_t n, uint64_t* kt
         memcpy(vals, vsrc, n * sizeof(intp_t))
 
 
-cdef struct KeyTie:
-    # A (key, tie) pair, ordered by key, then by tie: for example an edge ranked by
-    # IoU desc, then by index asc, as (~float_key(iou), index).
-    uint64_t key
-    intp_t tie
-
-
 ctypedef fused sortable_t:
     intp_t
     uint64_t
-    KeyTie
-
-
-cdef inline bint after(sortable_t x, sortable_t y) noexcept nogil:
-    """``x > y``; KeyTie pairs by key, then tie."""
-    if sortable_t is KeyTie:
-        if x.key != y.key:  # nearly always: the tie is rarely read
-            return x.key > y.key
-        return x.tie > y.tie
-    else:
-        return x > y
 
 
 cdef inline void insertion_sort(sortable_t* a, intp_t n) noexcept nogil:
@@ -155,7 +137,7 @@ cdef inline void insertion_sort(sortable_t* a, intp_t n) noexcept nogil:
     for i in range(1, n):
         value = a[i]
         j = i - 1
-        while j >= 0 and after(a[j], value):
+        while j >= 0 and a[j] > value:
             a[j + 1] = a[j]
             j -= 1
         a[j + 1] = value
@@ -507,19 +489,48 @@ cdef inline intp_t sort_by_key(uint64_t* keys, intp_t* vals, intp_t n) noexcept 
     return n
 
 
-cdef inline void sort_pairs(KeyTie* a, intp_t n, KeyTie* tmp) noexcept nogil:
+cdef struct KeyTie:
+    # A (key, tie) pair, ordered by key, then by tie: for example an edge ranked by
+    # IoU desc, then by index asc, as (~float_key(iou), index).
+    uint64_t key
+    intp_t tie
+
+
+cdef inline bint pair_after(const KeyTie* x, const KeyTie* y) noexcept nogil:
+    """``x > y`` for (key, tie) pairs: the keys, and the ties only when the keys are equal."""
+    if x.key != y.key:
+        return x.key > y.key
+    return x.tie > y.tie
+
+
+cdef inline bint sort_pairs(KeyTie* a, intp_t n, KeyTie* tmp) noexcept nogil:
     """Sort the pairs ``a[:n]`` by (key, tie), stable: a top-down merge sort through
     ``tmp`` (room for n pairs; NULL is fine up to 32 pairs), runs of up to 32 pairs by
-    insertion."""
-    cdef intp_t half = n // 2, i = 0, j, k = 0
+    insertion. Return True when two pairs have equal keys (each insertion and merge
+    step compares the neighbours it places, without a branch), so that a caller
+    ranking ties by something else can skip the lists without ties."""
+    cdef intp_t half = n // 2, i, j, k = 0
+    cdef KeyTie value
+    cdef bint tied = False
     if n <= 32:
-        insertion_sort(a, n)
-        return
-    sort_pairs(a, half, tmp)
-    sort_pairs(a + half, n - half, tmp)
+        for i in range(1, n):
+            value = a[i]
+            j = i - 1
+            while j >= 0 and pair_after(&a[j], &value):
+                a[j + 1] = a[j]
+                j -= 1
+            a[j + 1] = value
+            # equal keys are neighbours: value's are at j (if j >= 0) or at j + 2 (if <= i)
+            tied |= (((j >= 0) & (a[j if j >= 0 else 0].key == value.key))
+                     | ((j + 2 <= i) & (a[j + 2 if j + 2 <= i else i].key == value.key)))
+        return tied
+    tied = sort_pairs(a, half, tmp)
+    tied |= sort_pairs(a + half, n - half, tmp)
+    i = 0
     j = half
     while i < half and j < n:
-        if after(a[i], a[j]):
+        tied |= a[i].key == a[j].key
+        if pair_after(&a[i], &a[j]):
             tmp[k] = a[j]
             j += 1
         else:
@@ -536,3 +547,4 @@ cdef inline void sort_pairs(KeyTie* a, intp_t n, KeyTie* tmp) noexcept nogil:
         k += 1
     for k in range(n):
         a[k] = tmp[k]
+    return tied

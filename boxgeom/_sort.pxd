@@ -496,41 +496,43 @@ cdef struct KeyTie:
     intp_t tie
 
 
-cdef inline bint pair_after(const KeyTie* x, const KeyTie* y) noexcept nogil:
-    """``x > y`` for (key, tie) pairs: the keys, and the ties only when the keys are equal."""
-    if x.key != y.key:
-        return x.key > y.key
-    return x.tie > y.tie
-
-
 cdef inline bint sort_pairs(KeyTie* a, intp_t n, KeyTie* tmp) noexcept nogil:
     """Sort the pairs ``a[:n]`` by (key, tie), stable: a top-down merge sort through
     ``tmp`` (room for n pairs; NULL is fine up to 32 pairs), runs of up to 32 pairs by
-    insertion. Return True when two pairs have equal keys (each insertion and merge
-    step compares the neighbours it places, without a branch), so that a caller
-    ranking ties by something else can skip the lists without ties."""
+    insertion. Return True when two pairs have equal keys, so that a caller ranking
+    ties by something else can skip the lists without ties. Equal neighbours are
+    always compared, and a comparison reads the ties only when the keys are equal,
+    which is where it notes them: no cost on the common path."""
     cdef intp_t half = n // 2, i, j, k = 0
     cdef KeyTie value
-    cdef bint tied = False
+    cdef bint tied = False, right_first
     if n <= 32:
         for i in range(1, n):
             value = a[i]
             j = i - 1
-            while j >= 0 and pair_after(&a[j], &value):
+            while j >= 0:  # shift the pairs after value
+                if a[j].key != value.key:
+                    if a[j].key < value.key:
+                        break
+                else:
+                    tied = True
+                    if a[j].tie <= value.tie:
+                        break
                 a[j + 1] = a[j]
                 j -= 1
             a[j + 1] = value
-            # equal keys are neighbours: value's are at j (if j >= 0) or at j + 2 (if <= i)
-            tied |= (((j >= 0) & (a[j if j >= 0 else 0].key == value.key))
-                     | ((j + 2 <= i) & (a[j + 2 if j + 2 <= i else i].key == value.key)))
         return tied
     tied = sort_pairs(a, half, tmp)
     tied |= sort_pairs(a + half, n - half, tmp)
     i = 0
     j = half
     while i < half and j < n:
-        tied |= a[i].key == a[j].key
-        if pair_after(&a[i], &a[j]):
+        if a[i].key != a[j].key:
+            right_first = a[j].key < a[i].key
+        else:
+            tied = True
+            right_first = a[j].tie < a[i].tie
+        if right_first:
             tmp[k] = a[j]
             j += 1
         else:

@@ -8,8 +8,10 @@ the boxes do not overlap with positive area, and where the union is 0 (where
 torchvision's formula gives NaN). A dense row tests a block of ``boxes2`` at a time
 (``open_overlap`` on its coordinates column by column: one flag byte per box, a loop
 the compiler vectorises), then computes the IoU of the flagged boxes only; the other
-cells stay 0. Rows (dense) and pairs (sparse) are split between threads statically;
-every value is computed alike whatever the thread count.
+cells stay 0. For int64 boxes, whose 64-bit integer compares do not vectorise under
+the baseline x86-64 target (SSE2), a row tests box by box instead (``open_overlap``,
+then ``intersect``), which is faster there. Rows (dense) and pairs (sparse) are split
+between threads statically; every value is computed alike whatever the thread count.
 """
 
 from cython.parallel cimport prange
@@ -90,6 +92,20 @@ cdef void dense_row(const coord_t* a, intp_t m, const coord_t* columns, const do
         lo = hi
 
 
+cdef void dense_row_scalar(const coord_t* a, const coord_t[:, ::1] boxes2, const double* areas,
+                           double* out) noexcept nogil:
+    """``dense_row`` box by box, for coordinates whose flag loop would not vectorise:
+    ``open_overlap``, and only then ``intersect``."""
+    cdef intp_t j
+    cdef coord_t ax1 = a[0], ay1 = a[1], ax2 = a[2], ay2 = a[3]
+    cdef double area_a = area(a), inter
+    cdef const coord_t* b
+    for j in range(boxes2.shape[0]):
+        b = &boxes2[j, 0]
+        if open_overlap(b[0], b[1], b[2], b[3], ax1, ay1, ax2, ay2) and intersect(a, b, &inter):
+            out[j] = iou(inter, area_a, areas[j])
+
+
 cdef object dense(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, int n_threads):
     """``iou_matrix`` for one coordinate type."""
     cdef intp_t n = boxes1.shape[0], m = boxes2.shape[0], i, j, c
@@ -106,10 +122,14 @@ cdef object dense(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, in
     with nogil:
         for j in range(m):
             areas[j] = area(&boxes2[j, 0])
-            for c in range(4):
-                columns[c * m + j] = boxes2[j, c]
+            if coord_t is not int64_t:  # the flag loop's coordinates (dense_row_scalar reads boxes2)
+                for c in range(4):
+                    columns[c * m + j] = boxes2[j, c]
         for i in prange(n, schedule="static", num_threads=n_threads):
-            dense_row(&boxes1[i, 0], m, columns, areas, &out[i, 0])
+            if coord_t is int64_t:
+                dense_row_scalar(&boxes1[i, 0], boxes2, areas, &out[i, 0])
+            else:
+                dense_row(&boxes1[i, 0], m, columns, areas, &out[i, 0])
     free(areas)
     free(columns)
     return out_array

@@ -18,6 +18,7 @@
 # | iou(inter, area_a, area_b)  | inter / (area_a + area_b - inter), 0 when that union is 0 (never NaN) |
 # | ratio(num, den)             | num / den, 0 when den is 0: every other overlap measure is one more function of these |
 # | Criterion, suppresses(...)  | the NMS test of a keeper against a lower-ranked box                   |
+# | meets(a, b)                 | intersect's test (a & b of positive width and height), without a branch |
 #
 # All tests are branch-free (``&`` of comparisons), so they vectorise in the callers'
 # loops. Differences of integers are taken in int64 before the conversion, so nothing
@@ -113,3 +114,11 @@ cdef inline bint suppresses(double inter, double union, double area_b, Criterion
         return (inter > 0) & ((inter > union * c.iou_threshold) | (inter > area_b * c.overlap_threshold))
     return (inter > 0) & (((union > 0) & (inter / union > c.iou_threshold))
                           | (c.use_overlap & (area_b > 0) & (inter / area_b > c.overlap_threshold)))
+
+
+cdef inline bint meets(const coord_t* a, const coord_t* b) noexcept nogil:
+    """True when a & b has positive width and height (``intersect``'s test), without a
+    branch: for loops that need the test and ``intersection`` together (the compiler
+    shares their clipped bounds)."""
+    return (((a[0] if a[0] > b[0] else b[0]) < (a[2] if a[2] < b[2] else b[2]))
+            & ((a[1] if a[1] > b[1] else b[1]) < (a[3] if a[3] < b[3] else b[3])))

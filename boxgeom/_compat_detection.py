@@ -15,7 +15,8 @@ import numbers
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _checks, _cover, _index, _nms
+from boxgeom import _checks, _cover, _index, _match, _nms
+from boxgeom._threads import kernel_threads
 from boxgeom._validate import (
     INT64_LIMIT,
     InvalidBoxesError,
@@ -26,7 +27,6 @@ from boxgeom._validate import (
     common_dtype,
     compat_tile_error,
 )
-from boxgeom.detection import _kernel_threads
 
 __all__ = ["BoxIntersector", "efficient_coverage", "find_best_matches", "find_non_max_suppressed"]
 
@@ -80,8 +80,8 @@ def find_non_max_suppressed(
     values = as_scores(values, len(xyxy), boxes_name="boxes_array")
     iou_t = _threshold(iou_threshold, "iou_threshold")
     overlap_t = _threshold(overlap_threshold, "overlap_threshold")
-    return _nms.greedy_nms(xyxy, values, None, iou_t, overlap_t, True, True, _kernel_threads(None, len(xyxy)),
-                           as_mask=True)
+    return _nms.greedy_nms(xyxy, values, None, iou_threshold=iou_t, overlap_threshold=overlap_t, peer_rule=True,
+                           n_threads=kernel_threads(None, len(xyxy), "nms"), as_mask=True)
 
 
 def find_best_matches(
@@ -117,7 +117,8 @@ def find_best_matches(
     else:
         first, second = common_dtype(first, as_compat_boxes(boxes_array_2, "boxes_array_2"))
     threshold = _threshold(iou_threshold, "iou_threshold")
-    return _nms.greedy_matching(first, second, threshold, True, True, _kernel_threads(None, len(first)), as_uint32=True)
+    return _match.greedy_matching(first, second, iou_threshold=threshold, peer_rule=True, by_second=True,
+                                  n_threads=kernel_threads(None, len(first), "matching"), as_uint32=True)
 
 
 def efficient_coverage(boxes_array: npt.ArrayLike, tile_width: int, tile_height: int) -> list:

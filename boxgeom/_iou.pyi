@@ -2,13 +2,22 @@ import numpy as np
 import numpy.typing as npt
 
 def iou_matrix(
-    boxes1: npt.NDArray[np.generic],  # const coord_t[:, ::1]
-    boxes2: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    boxes1: npt.NDArray[np.generic],  # C-contiguous (n, 4) int32, int64, float32 or float64
+    boxes2: npt.NDArray[np.generic],  # the same dtype
+    *,
     n_threads: int,
 ) -> npt.NDArray[np.float64]: ...
 def iou_pairs(
-    boxes1: npt.NDArray[np.generic],  # const coord_t[:, ::1]
-    boxes2: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    boxes1: npt.NDArray[np.generic],  # C-contiguous (n, 4) int32, int64, float32 or float64
+    boxes2: npt.NDArray[np.generic],  # the same dtype
     pairs: npt.NDArray[np.intp],  # const intp_t[:, ::1]
+    *,
     n_threads: int,
 ) -> npt.NDArray[np.float64]: ...
+def pair_overlaps(
+    boxes1: npt.NDArray[np.generic],  # C-contiguous (n, 4) int32, int64, float32 or float64
+    boxes2: npt.NDArray[np.generic],  # the same dtype
+    pairs: npt.NDArray[np.intp],  # const intp_t[:, ::1]
+    *,
+    n_threads: int,
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]: ...

@@ -10,6 +10,7 @@
 # | merge_sort(keys, vals, ...)    | vals by uint64 keys, stable              | bottom-up merge, runs of 8 by insertion |
 # | radix_sort(keys, vals, ...)    | vals by uint64 keys, stable              | packed words when they fit, else byte-wise LSD (merge sort below 1024) |
 # | sort_by_key(keys, vals, n)     | as radix_sort, with its own scratch      | returns -1 when memory runs out       |
+# | sort_pairs(a, n, tmp)          | KeyTie pairs by (key, tie), stable       | top-down merge, insertion up to 32; True when two keys are equal |
 #
 # Every sort is deterministic: stable where values are ranked by keys, and the others
 # sort values that are distinct or interchangeable.
@@ -486,3 +487,66 @@ cdef inline intp_t sort_by_key(uint64_t* keys, intp_t* vals, intp_t n) noexcept 
     free(ktmp)
     free(vtmp)
     return n
+
+
+cdef struct KeyTie:
+    # A (key, tie) pair, ordered by key, then by tie: for example an edge ranked by
+    # IoU desc, then by index asc, as (~float_key(iou), index).
+    uint64_t key
+    intp_t tie
+
+
+cdef inline bint sort_pairs(KeyTie* a, intp_t n, KeyTie* tmp) noexcept nogil:
+    """Sort the pairs ``a[:n]`` by (key, tie), stable: a top-down merge sort through
+    ``tmp`` (room for n pairs; NULL is fine up to 32 pairs), runs of up to 32 pairs by
+    insertion. Return True when two pairs have equal keys, so that a caller ranking
+    ties by something else can skip the lists without ties. Equal neighbours are
+    always compared, and a comparison reads the ties only when the keys are equal,
+    which is where it notes them: no cost on the common path."""
+    cdef intp_t half = n // 2, i, j, k = 0
+    cdef KeyTie value
+    cdef bint tied = False, right_first
+    if n <= 32:
+        for i in range(1, n):
+            value = a[i]
+            j = i - 1
+            while j >= 0:  # shift the pairs after value
+                if a[j].key != value.key:
+                    if a[j].key < value.key:
+                        break
+                else:
+                    tied = True
+                    if a[j].tie <= value.tie:
+                        break
+                a[j + 1] = a[j]
+                j -= 1
+            a[j + 1] = value
+        return tied
+    tied = sort_pairs(a, half, tmp)
+    tied |= sort_pairs(a + half, n - half, tmp)
+    i = 0
+    j = half
+    while i < half and j < n:
+        if a[i].key != a[j].key:
+            right_first = a[j].key < a[i].key
+        else:
+            tied = True
+            right_first = a[j].tie < a[i].tie
+        if right_first:
+            tmp[k] = a[j]
+            j += 1
+        else:
+            tmp[k] = a[i]
+            i += 1
+        k += 1
+    while i < half:
+        tmp[k] = a[i]
+        i += 1
+        k += 1
+    while j < n:
+        tmp[k] = a[j]
+        j += 1
+        k += 1
+    for k in range(n):
+        a[k] = tmp[k]
+    return tied

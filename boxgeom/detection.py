@@ -1,8 +1,9 @@
 """Detection utilities: non-maximum suppression, one-to-one matching, tile cover.
 
-NMS and greedy matching run in one kernel each (``boxgeom._nms``) over a uniform
-grid of the boxes, without listing all overlapping pairs first; ``match_optimal``
-starts from the pair engine (:func:`boxgeom.find_pairs_between`, strict overlap).
+NMS (``boxgeom._nms``) and greedy matching (``boxgeom._match``) run in one kernel
+each over a hierarchical grid of the boxes, without listing all overlapping pairs
+first; ``match_optimal`` starts from the pair engine (strict overlap), takes the
+overlaps of those pairs from ``boxgeom._iou`` and assigns with ``boxgeom._assign``.
 The work is O(n log n + k) for k overlapping pairs, never O(n^2), on evenly
 sized boxes.
 """
@@ -12,28 +13,20 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _assign, _cover, _nms
-from boxgeom._threads import effective_n_threads, threads_for
+from boxgeom import _assign, _cover, _iou, _match, _nms
+from boxgeom._threads import PARALLEL_FROM, effective_n_threads, kernel_threads
 from boxgeom._validate import (
     as_box_pair,
     as_boxes,
     as_labels,
     as_scores,
     check_fits_tile,
-    check_n_threads,
     check_positive,
     check_threshold,
 )
 from boxgeom.pairs import _find
 
 __all__ = ["batched_nms", "match_greedy", "match_optimal", "nms", "tile_cover"]
-
-# tile_cover runs its two sweeps on two threads from this many boxes on (a sweep of
-# 10,000 boxes takes about half a millisecond, far more than waking a thread).
-_PARALLEL_COVER = 10_000
-# NMS and greedy matching run on one thread below this many boxes (rows of boxes1).
-_PARALLEL_ROWS = 20_000
-
 
 def nms(
     boxes: npt.ArrayLike,
@@ -80,7 +73,7 @@ def nms(
     Only pairs with a positive-area overlap are candidates, so touching or zero-area
     boxes never suppress anything. Up to 200,000 boxes, the greedy walk visits the
     boxes by score and tests each against the boxes kept so far nearby (kept boxes
-    are filed in a uniform grid; up to 256 boxes, against every kept box). Larger
+    are filed in a hierarchical grid; up to 256 boxes, against every kept box). Larger
     inputs, whose grid no longer fits in cache, are decided in space order instead:
     a box is kept when no earlier-scoring neighbour that is kept suppresses it
     (undecided neighbours are decided first), and a kept box at once suppresses its
@@ -144,9 +137,9 @@ def _greedy_nms(boxes, scores, idxs, iou_threshold, fmt, overlap_threshold, n_th
     values = as_scores(scores, len(xyxy))
     labels = None if idxs is None else as_labels(idxs, len(xyxy))
     iou_t = check_threshold(iou_threshold, "iou_threshold")
-    overlap_t = 2.0 if overlap_threshold is None else check_threshold(overlap_threshold, "overlap_threshold")
-    threads = _kernel_threads(n_threads, len(xyxy))
-    return _nms.greedy_nms(xyxy, values, labels, iou_t, overlap_t, overlap_threshold is not None, False, threads)
+    overlap_t = None if overlap_threshold is None else check_threshold(overlap_threshold, "overlap_threshold")
+    threads = kernel_threads(n_threads, len(xyxy), "nms")
+    return _nms.greedy_nms(xyxy, values, labels, iou_threshold=iou_t, overlap_threshold=overlap_t, n_threads=threads)
 
 
 def match_greedy(
@@ -188,12 +181,13 @@ def match_greedy(
 
     Notes
     -----
-    The candidates of each box of ``boxes1`` come from a uniform grid of ``boxes2``
-    and are sorted per box (IoU desc, ties by the lower index). The boxes of
-    ``boxes1`` then propose down their lists and each box of ``boxes2`` keeps the
-    proposal it prefers (Gale-Shapley): as both sides rank by the same IoU and tie
-    rule, the only stable matching is the greedy one, found without sorting all
-    candidates. Only the matches are sorted into acceptance order.
+    The candidates of each box of ``boxes1`` come from a hierarchical grid of
+    ``boxes2`` (for small inputs, from both sets sorted by x1) and are sorted per box
+    (IoU desc, ties by the lower index). The boxes of ``boxes1`` then propose down
+    their lists and each box of ``boxes2`` keeps the proposal it prefers
+    (Gale-Shapley): as both sides rank by the same IoU and tie rule, the only stable
+    matching is the greedy one, found without sorting all candidates. Only the
+    matches are sorted into acceptance order.
 
     Examples
     --------
@@ -207,16 +201,8 @@ def match_greedy(
     """
     first, second = as_box_pair(boxes1, boxes2, fmt)
     threshold = check_threshold(iou_threshold, "iou_threshold")
-    threads = _kernel_threads(n_threads, len(first))
-    return _nms.greedy_matching(first, second, threshold, False, False, threads)
-
-
-def _kernel_threads(n_threads: int | None, n_rows: int, minimum: int = _PARALLEL_ROWS) -> int:
-    """Threads for a kernel over ``n_rows`` boxes, 1 below ``minimum`` (validates ``n_threads``)."""
-    if n_rows < minimum:
-        check_n_threads(n_threads)
-        return 1
-    return effective_n_threads(n_threads)
+    threads = kernel_threads(n_threads, len(first), "matching")
+    return _match.greedy_matching(first, second, iou_threshold=threshold, n_threads=threads)
 
 
 def match_optimal(
@@ -278,7 +264,8 @@ def _match_candidates(first, second, threshold, peer_rule, j_first, threads):
         pairs = np.ascontiguousarray(pairs)
     else:
         pairs = _find(first, second, False, False, threads, "auto")
-    inter, union = _nms.pair_overlaps(first, second, pairs, threads_for(pairs.shape[1], threads))
+    work_threads = threads if pairs.shape[1] >= PARALLEL_FROM["iou"] else 1  # ``threads``: already effective
+    inter, union = _iou.pair_overlaps(first, second, pairs, n_threads=work_threads)
     with np.errstate(invalid="ignore", divide="ignore"):
         iou = inter / union
         keep = (union > 0) & (union * threshold <= inter) if peer_rule else (union > 0) & (iou >= threshold)
@@ -365,7 +352,7 @@ def tile_cover(
     xyxy = as_boxes(boxes, "boxes", fmt)
     width = check_positive(tile_width, "tile_width")
     height = check_positive(tile_height, "tile_height")
-    threads = _kernel_threads(n_threads, len(xyxy), _PARALLEL_COVER)
+    threads = kernel_threads(n_threads, len(xyxy), "cover")
     bad, cover = _cover.tile_cover(xyxy, width, height, True, threads)
     if bad >= 0:
         check_fits_tile(xyxy, width, height)  # the kernel uses its rule: this raises, naming row `bad`

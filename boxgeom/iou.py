@@ -6,7 +6,7 @@ import numpy as np
 import numpy.typing as npt
 
 from boxgeom import _iou
-from boxgeom._threads import effective_n_threads, threads_for
+from boxgeom._threads import kernel_threads
 from boxgeom._validate import as_box_pair, as_pairs
 
 __all__ = ["box_iou", "box_iou_pairs"]
@@ -41,7 +41,7 @@ def box_iou(boxes1: npt.ArrayLike, boxes2: npt.ArrayLike, *, fmt: str = "xyxy", 
     array([[0.14285714, 1.        , 0.        ]])
     """
     first, second = as_box_pair(boxes1, boxes2, fmt)
-    return _iou.iou_matrix(first, second, threads_for(len(first) * len(second), effective_n_threads(n_threads)))
+    return _iou.iou_matrix(first, second, n_threads=kernel_threads(n_threads, len(first) * len(second), "iou"))
 
 
 def box_iou_pairs(
@@ -77,4 +77,4 @@ def box_iou_pairs(
     """
     first, second = as_box_pair(boxes1, boxes2, fmt)
     checked = as_pairs(pairs, len(first), len(second))
-    return _iou.iou_pairs(first, second, checked, threads_for(checked.shape[1], effective_n_threads(n_threads)))
+    return _iou.iou_pairs(first, second, checked, n_threads=kernel_threads(n_threads, checked.shape[1], "iou"))

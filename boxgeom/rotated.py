@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _rotated, _suppress
-from boxgeom.pairs import find_pairs, find_pairs_between, pairs_to_csr
-from boxgeom._threads import effective_n_threads
+from boxgeom import _nms, _rotated
+from boxgeom.pairs import find_pairs, find_pairs_between
+from boxgeom._threads import PARALLEL_FROM, effective_n_threads, kernel_threads
 from boxgeom._validate import (
     as_quads,
     as_rotated,
@@ -357,7 +357,8 @@ def rotated_nms(
     Notes
     -----
     IoU is computed only for pairs whose axis-aligned bounds overlap (from the pair
-    engine), then ``boxgeom._suppress.greedy_suppress`` walks the score order.
+    engine); ``boxgeom._nms.suppress_pairs`` then walks the score order over the pairs
+    of IoU > ``iou_threshold``.
 
     Examples
     --------
@@ -370,22 +371,13 @@ def rotated_nms(
     n = array.shape[0]
     values = as_scores(scores, n)
     threshold = check_threshold(iou_threshold, "iou_threshold")
-    threads = _threads(n_threads, n, _PARALLEL_BOXES)
+    threads = kernel_threads(n_threads, n, "rotated_boxes")
     order = np.argsort(-values, kind="stable")
     pairs = _candidates(array, None, degrees, flip, threads)
     iou = np.empty(pairs.shape[1])
-    work_threads = 1 if pairs.shape[1] < _PARALLEL_PAIRS else threads
+    work_threads = threads if pairs.shape[1] >= PARALLEL_FROM["rotated_pairs"] else 1
     _rotated.on_pairs(array, array, pairs, True, degrees, flip, True, iou, work_threads)
-    edges = pairs[:, iou > threshold]
-    # direct every edge from the box visited first to the box it may suppress
-    rank = np.empty(n, dtype=np.intp)
-    rank[order] = np.arange(n, dtype=np.intp)
-    swap = rank[edges[0]] > rank[edges[1]]
-    edges[:, swap] = edges[::-1, swap]
-    indptr, indices = pairs_to_csr(edges, n, symmetric=False)
-    keep = np.empty(n, dtype=np.intp)
-    count = _suppress.greedy_suppress(order, indptr, indices, keep)
-    return keep[:count].copy()
+    return _nms.suppress_pairs(order, pairs, iou, iou_threshold=threshold)
 
 
 def polygon_iou(

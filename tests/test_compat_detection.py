@@ -70,7 +70,8 @@ def test_nms_peer_rule_every_path(method):
     xyxy = np.hstack([xywh[:, :2], xywh[:, :2] + xywh[:, 2:]])
     scores = np.random.default_rng(method).integers(0, 5, len(xywh)).astype(np.float64)
     for iou_t, overlap_t in [(0.1, 0.3), (-1.0, float("nan")), (float("nan"), 0.5), (1.0, 1.0)]:
-        keep = _nms.greedy_nms(xyxy, scores, None, iou_t, overlap_t, True, True, 1, method)
+        keep = _nms.greedy_nms(xyxy, scores, None, iou_threshold=iou_t, overlap_threshold=overlap_t, peer_rule=True,
+                               n_threads=1, method=method)
         mask = np.zeros(len(xywh), dtype=bool)
         mask[keep] = True
         assert np.array_equal(mask, ref_peer_nms(xywh, scores, iou_t, overlap_t))

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from oracles import iou_matrix, overlap_matrix
 
-from boxgeom import _nms, batched_nms, match_greedy, match_optimal, nms, tile_cover
+from boxgeom import _match, _nms, batched_nms, match_greedy, match_optimal, nms, tile_cover
 from boxgeom.datasets import random_boxes
 
 # The kernels' ``method``: 1 brute force, 2 score-order walk / grid, 3 space order (NMS).
@@ -194,8 +194,8 @@ def kernel_nms(boxes, scores, threshold, overlap=None, labels=None, method=0, n_
     """``_nms.greedy_nms`` with the modern rule on validated arrays, one path forced."""
     boxes = np.ascontiguousarray(boxes)
     labels = None if labels is None else np.ascontiguousarray(labels, dtype=np.int64)
-    return _nms.greedy_nms(boxes, np.asarray(scores, dtype=np.float64), labels, threshold,
-                           2.0 if overlap is None else overlap, overlap is not None, False, n_threads, method)
+    return _nms.greedy_nms(boxes, np.asarray(scores, dtype=np.float64), labels, iou_threshold=threshold,
+                           overlap_threshold=overlap, n_threads=n_threads, method=method)
 
 
 @pytest.mark.parametrize("method", NMS_METHODS)
@@ -294,7 +294,7 @@ def test_match_greedy_every_path_matches_reference(dtype, method):
     first[:20, 2:] = first[:20, :2]  # zero area: never a candidate
     second[0] = [0, 0, 400, 400]
     for threshold in (0.0, 0.1, 0.5):
-        matches, left1, left2 = _nms.greedy_matching(first, second, threshold, False, False, 1, method)
+        matches, left1, left2 = _match.greedy_matching(first, second, iou_threshold=threshold, method=method)
         assert np.array_equal(matches, ref_match(first, second, threshold))
         assert np.array_equal(np.sort(np.concatenate([matches[0], left1])), np.arange(len(first)))
         assert np.array_equal(np.sort(np.concatenate([matches[1], left2])), np.arange(len(second)))
@@ -305,8 +305,8 @@ def test_match_greedy_paths_hypothesis(boxes1, boxes2, threshold):
     want = ref_match(boxes1, boxes2, threshold)
     for method in MATCH_METHODS:
         for by_second in (False, True):
-            matches = _nms.greedy_matching(np.ascontiguousarray(boxes1), np.ascontiguousarray(boxes2), threshold,
-                                           False, by_second, 1, method)[0]
+            matches = _match.greedy_matching(np.ascontiguousarray(boxes1), np.ascontiguousarray(boxes2),
+                                             iou_threshold=threshold, by_second=by_second, method=method)[0]
             # the tie rule only changes the acceptance order, never the pairs
             assert sorted(map(tuple, matches.T.tolist())) == sorted(map(tuple, want.T.tolist()))
             if not by_second:
@@ -317,9 +317,9 @@ def test_match_greedy_threads_and_paths_agree_at_scale():
     # Several chunks of 4096 rows: the same matching whatever the threads.
     first = random_boxes(9000, 3000, 100, seed=7)
     second = random_boxes(7000, 3000, 100, seed=8)
-    want = _nms.greedy_matching(first, second, 0.1, False, False, 1, 1)
+    want = _match.greedy_matching(first, second, iou_threshold=0.1, method=1)
     for threads in (1, 2, 3):
-        got = _nms.greedy_matching(first, second, 0.1, False, False, threads, 2)
+        got = _match.greedy_matching(first, second, iou_threshold=0.1, n_threads=threads, method=2)
         assert all(np.array_equal(g, w) for g, w in zip(got, want))
         assert all(np.array_equal(g, w) for g, w in zip(match_greedy(first, second, 0.1, n_threads=threads), want))
 
@@ -332,7 +332,7 @@ def test_match_greedy_brute_force_x_window_large_floats(offset):
     sizes = rng.integers(1, 8, (60, 2)).astype(np.float64) * (offset * 2.0**-50)
     boxes = np.hstack([offset + corners, offset + corners + sizes])
     want = ref_match(boxes, boxes[::-1], 0.1)
-    got = _nms.greedy_matching(boxes, boxes[::-1].copy(), 0.1, False, False, 1, 1)[0]
+    got = _match.greedy_matching(boxes, boxes[::-1].copy(), iou_threshold=0.1, method=1)[0]
     assert np.array_equal(got, want)
 
 
@@ -340,8 +340,8 @@ def test_match_greedy_extreme_coordinates():
     big = 2**60
     boxes = np.array([[-big, -big, big, big], [0, 0, 1, 1], [0, 0, 2, 2], [big, big, big + 5, big + 5],
                       [-5, -5, 3, 3]] * 40, dtype=np.int64)
-    want = _nms.greedy_matching(boxes, boxes[::-1].copy(), 0.0, False, False, 1, 1)
-    got = _nms.greedy_matching(boxes, boxes[::-1].copy(), 0.0, False, False, 1, 2)
+    want = _match.greedy_matching(boxes, boxes[::-1].copy(), iou_threshold=0.0, method=1)
+    got = _match.greedy_matching(boxes, boxes[::-1].copy(), iou_threshold=0.0, method=2)
     assert all(np.array_equal(g, w) for g, w in zip(got, want))
 
 

@@ -16,7 +16,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from boxgeom import _suppress, rotated
+from boxgeom import _nms, rotated
 from boxgeom.datasets import random_rotated_boxes
 from boxgeom.rotated import (
     polygon_iou,
@@ -606,9 +606,9 @@ def test_suppress_kernel_generic_graph():
     indptr = np.array([0, 1, 2, 2, 2], dtype=np.int64)
     indices = np.array([2, 0], dtype=np.intp)
     keep = np.empty(4, dtype=np.intp)
-    count = _suppress.greedy_suppress(np.array([1, 0, 2, 3], dtype=np.intp), indptr, indices, keep)
+    count = _nms.greedy_suppress(np.array([1, 0, 2, 3], dtype=np.intp), indptr, indices, keep)
     np.testing.assert_array_equal(keep[:count], [1, 2, 3])
-    count = _suppress.greedy_suppress(np.array([0, 1, 2, 3], dtype=np.intp), indptr, indices, keep)
+    count = _nms.greedy_suppress(np.array([0, 1, 2, 3], dtype=np.intp), indptr, indices, keep)
     np.testing.assert_array_equal(keep[:count], [0, 1, 3])
 
 

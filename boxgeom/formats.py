@@ -5,9 +5,13 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from boxgeom._checks import BoxFormat
 from boxgeom._validate import FORMATS, as_boxes, check_fmt
 
 __all__ = ["FORMATS", "box_area", "box_convert"]
+
+# The compiled layer's code of each format name (``_checks.BoxFormat``), mapped by name.
+FORMAT_CODES = {"xyxy": BoxFormat.XYXY, "xywh": BoxFormat.XYWH, "cxcywh": BoxFormat.CXCYWH}
 
 
 def box_convert(boxes: npt.ArrayLike, in_fmt: str, out_fmt: str) -> np.ndarray:

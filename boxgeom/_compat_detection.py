@@ -201,4 +201,4 @@ class BoxIntersector(_compat_index.BoxIntersectorBase):
         if isinstance(core, int):
             as_float64_boxes(xyxy, "boxes_arr")  # raises: an int64 coordinate beyond 2**53
             raise AssertionError("as_float64_boxes accepted a coordinate the index kernel rejected")  # pragma: no cover
-        super().__init__(core)
+        self._attach(core)

@@ -79,7 +79,8 @@ cdef class BoxIntersectorBase:
 
     cdef StaticIndex index
 
-    def __init__(self, StaticIndex index not None):
+    def _attach(self, StaticIndex index not None):
+        """Answer queries from ``index`` (the subclass's constructor calls it once)."""
         self.index = index
 
     def find_intersections(self, x1, y1, width, height):

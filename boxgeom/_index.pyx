@@ -187,10 +187,12 @@ cdef void search(const store_t* rows, const intp_t* ids, const intp_t* starts, c
         bounds32_set(&ints, clamp32(x1_max), clamp32(y1_max), clamp32(x2_min), clamp32(y2_min))
     for l in range(n_levels):
         level = &levels[l]
-        if touching:  # the query misses the extent of the level's boxes
-            if not closed_overlap(qx1, qy1, qx2, qy2, level.x_lo, level.y_lo, level.x_hi, level.y_hi):
+        # the query misses the extent of the level's boxes (tests that stop at the first
+        # failing side: a branch per side, taken alike by neighbouring queries)
+        if touching:
+            if qx2 < level.x_lo or qx1 > level.x_hi or qy2 < level.y_lo or qy1 > level.y_hi:
                 continue
-        elif not open_overlap(qx1, qy1, qx2, qy2, level.x_lo, level.y_lo, level.x_hi, level.y_hi):
+        elif qx2 <= level.x_lo or qx1 >= level.x_hi or qy2 <= level.y_lo or qy1 >= level.y_hi:
             continue
         cx0 = cell_of(qx1 - level.reach_x, level.ox, level.inv_x, level.nx)
         cx1 = cell_of(qx2, level.ox, level.inv_x, level.nx)
@@ -439,7 +441,8 @@ cdef class StaticIndex:
             out = cnp.PyArray_SimpleNew(1, &length, cnp.NPY_INTP)
             if k:
                 memcpy(cnp.PyArray_DATA(out), hits.data, k * sizeof(intp_t))
-        buffer_free(&hits)
+        if not hits.borrowed:  # (still on the stack, the common case: nothing to release)
+            buffer_free(&hits)
         return out
 
     def stored_boxes(self):

@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _checks, _compat_index, _cover, _index, _nms
+from boxgeom import _checks, _compat_index, _cover, _nms
 from boxgeom._validate import (
     INT64_LIMIT,
     InvalidBoxesError,
@@ -197,8 +197,6 @@ class BoxIntersector(_compat_index.BoxIntersectorBase):
 
     def __init__(self, boxes_arr: npt.ArrayLike) -> None:
         xyxy = as_compat_boxes(boxes_arr, "boxes_arr")
-        core = _index.build(xyxy)
-        if isinstance(core, int):
+        if self._build(xyxy) >= 0:
             as_float64_boxes(xyxy, "boxes_arr")  # raises: an int64 coordinate beyond 2**53
             raise AssertionError("as_float64_boxes accepted a coordinate the index kernel rejected")  # pragma: no cover
-        self._attach(core)

@@ -1,7 +1,7 @@
 """The compat fast path of ``compat.BoxIntersector``: box-intersect-lib's query of a static index.
 
-``BoxIntersectorBase`` holds a :class:`boxgeom._index.StaticIndex` of xyxy boxes (built
-and validated by its subclass, ``boxgeom._compat_detection.BoxIntersector``) and
+``BoxIntersectorBase`` holds a :class:`boxgeom._index.StaticIndex` of xyxy boxes (validated
+by its subclass, ``boxgeom._compat_detection.BoxIntersector``) and
 answers the peer's query ``find_intersections(x1, y1, width, height)``: the sorted
 uint32 ids of the stored boxes that strictly intersect the box (a zero-size box: the
 boxes whose open interior holds the point).
@@ -23,6 +23,7 @@ import numbers
 from boxgeom._checks cimport EXACT
 from boxgeom._index cimport StaticIndex
 
+from boxgeom._index import build
 from boxgeom._validate import check_size_int
 
 cimport numpy as cnp
@@ -79,9 +80,15 @@ cdef class BoxIntersectorBase:
 
     cdef StaticIndex index
 
-    def _attach(self, StaticIndex index not None):
-        """Answer queries from ``index`` (the subclass's constructor calls it once)."""
-        self.index = index
+    def _build(self, boxes):
+        """Index validated xyxy ``boxes`` (``_index.build``; the subclass's constructor
+        calls it once); return -1, or (nothing built) the row of the first int64 box with
+        a coordinate beyond +-2**53."""
+        index = build(boxes)
+        if type(index) is not StaticIndex:
+            return index
+        self.index = <StaticIndex> index
+        return -1
 
     def find_intersections(self, x1, y1, width, height):
         """Indices (uint32, ascending) of the stored boxes that strictly intersect the

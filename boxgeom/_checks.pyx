@@ -1,8 +1,14 @@
-"""Input checks of box arrays in one pass, without numpy temporaries.
+"""Input checks of box arrays in one pass, without numpy temporaries, and the box formats.
 
-``_validate.py`` calls :func:`first_bad_row` once per box array and turns its answer
-into the error message; at small n this saves the several microseconds that a chain
-of numpy reductions costs, and at large n it reads the array once.
+``_validate.py`` calls :func:`first_bad_row` (or the one-call probe :func:`valid_boxes`)
+once per box array and turns its answer into the error message; at small n this saves
+the several microseconds that a chain of numpy reductions costs, and at large n it
+reads the array once. :func:`xywh_to_xyxy` converts checked xywh boxes in the same
+pass.
+
+The module also holds the box-format enum of the compiled layer (``BoxFormat``) and,
+in ``_checks.pxd``, ``read_box``, which reads one plain box in a format for the
+single-query fast path of the static index (``_index.StaticIndex.query_box``).
 """
 
 from libc.math cimport isfinite
@@ -10,11 +16,13 @@ from libc.math cimport isfinite
 cimport numpy as cnp
 import numpy as np
 
-from boxgeom._kinds cimport dtype_kind
+from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, array_kind, box_kind, dtype_kind
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t
 
 cnp.import_array()
 
+# The output type of ``xywh_write``, independent of its input's ``coord_t`` (int32 boxes
+# may be written as int64).
 ctypedef fused fused_out_t:
     int32_t
     int64_t
@@ -66,11 +74,11 @@ cdef (intp_t, int) scan_array(cnp.ndarray array, int kind, int order, int64_t li
     cdef void* data = cnp.PyArray_DATA(array)
     cdef (intp_t, int) result
     with nogil:
-        if kind == 0:
+        if kind == KIND_INT32:
             result = scan(<const int32_t*> data, n, columns, order, limit)
-        elif kind == 1:
+        elif kind == KIND_INT64:
             result = scan(<const int64_t*> data, n, columns, order, limit)
-        elif kind == 2:
+        elif kind == KIND_FLOAT32:
             result = scan(<const float32_t*> data, n, columns, order, limit)
         else:
             result = scan(<const float64_t*> data, n, columns, order, limit)
@@ -103,7 +111,7 @@ def valid_boxes(values, int order, int64_t limit):
     return array
 
 
-def first_bad_row(array, int order, int64_t limit):
+def first_bad_row(cnp.ndarray array not None, int order, int64_t limit):
     """Return ``(row, reason)`` of the first row breaking the rules, or ``(-1, OK)``.
 
     ``array`` is C-contiguous 2-D in a kernel dtype. Reasons: ``NOT_FINITE`` (float
@@ -117,10 +125,9 @@ def first_bad_row(array, int order, int64_t limit):
     >>> first_bad_row(np.array([[0.0, 0, 1, 1], [0, 0, -1, 1]]), ORDER_CORNERS, 0)
     (1, 3)
     """
-    cdef int kind = dtype_kind(array) if cnp.PyArray_Check(array) else -1
-    if kind < 0 or not cnp.PyArray_IS_C_CONTIGUOUS(array) or cnp.PyArray_NDIM(array) != 2:
-        raise TypeError(f"first_bad_row: expected a C-contiguous 2-D int32, int64, float32 or float64 array, got {array!r:.60}")
-    return scan_array(array, kind, order, limit)
+    if cnp.PyArray_NDIM(array) != 2:
+        raise TypeError(f"first_bad_row: expected a 2-D array, got {cnp.PyArray_NDIM(array)} dimensions")
+    return scan_array(array, array_kind(array, cnp.PyArray_DIM(array, 1)), order, limit)
 
 
 cdef (intp_t, int) xywh_scan(const coord_t* boxes, intp_t n, bint strict, bint* fits_int32) noexcept nogil:
@@ -172,7 +179,7 @@ cdef object xywh_convert(const coord_t* boxes, intp_t n, bint strict, int out_ty
     return out, -1, REASON_OK
 
 
-def xywh_to_xyxy(array, bint strict):
+def xywh_to_xyxy(cnp.ndarray array not None, bint strict):
     """Return ``(xyxy, row, reason)`` for checked ``(n, 4)`` xywh boxes in a kernel dtype.
 
     int32 stays int32 when every ``x + w`` and ``y + h`` fits, else becomes int64;
@@ -186,16 +193,14 @@ def xywh_to_xyxy(array, bint strict):
     >>> xywh_to_xyxy(np.array([[1, 2, 3, 4]], dtype=np.int32), True)[0]
     array([[1, 2, 4, 6]], dtype=int32)
     """
-    cdef int kind = dtype_kind(array) if cnp.PyArray_Check(array) else -1
-    if kind < 0 or cnp.PyArray_NDIM(array) != 2 or cnp.PyArray_DIM(array, 1) != 4 or not cnp.PyArray_IS_C_CONTIGUOUS(array):
-        raise TypeError(f"xywh_to_xyxy: expected a C-contiguous (n, 4) int32, int64, float32 or float64 array")
+    cdef int kind = box_kind(array)
     cdef intp_t n = cnp.PyArray_DIM(array, 0)
     cdef void* data = cnp.PyArray_DATA(array)
-    if kind == 0:
+    if kind == KIND_INT32:
         return xywh_convert(<const int32_t*> data, n, strict, cnp.NPY_INT32)
-    if kind == 1:
+    if kind == KIND_INT64:
         return xywh_convert(<const int64_t*> data, n, strict, cnp.NPY_INT64)
-    if kind == 2:
+    if kind == KIND_FLOAT32:
         return xywh_convert(<const float32_t*> data, n, strict, cnp.NPY_FLOAT32)
     return xywh_convert(<const float64_t*> data, n, strict, cnp.NPY_FLOAT64)
 
@@ -242,3 +247,4 @@ def first_nan(const float64_t[::1] values):
                 found = i
                 break
     return found
+

@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _checks, _cover, _index, _match, _nms
+from boxgeom import _checks, _compat_index, _cover, _match, _nms
 from boxgeom._threads import kernel_threads
 from boxgeom._validate import (
     INT64_LIMIT,
@@ -169,13 +169,21 @@ def efficient_coverage(boxes_array: npt.ArrayLike, tile_width: int, tile_height:
     return coverage
 
 
-class BoxIntersector:
+class BoxIntersector(_compat_index.BoxIntersectorBase):
     """A static index of ``(x, y, width, height)`` boxes (box-intersect-lib's class).
 
     Parameters
     ----------
     boxes_arr : array_like of shape (n, 4)
         Width and height > 0.
+
+    Notes
+    -----
+    ``find_intersections(x1, y1, width, height)`` (compiled, in
+    :mod:`boxgeom._compat_index`) returns the uint32 indices, ascending, of the stored
+    boxes that strictly intersect the query box. Python ints and numpy integer scalars
+    (the rows of an int32 array) are read without Python code; other integral values
+    also work, floats and bools raise TypeError, negative sizes ValueError.
 
     Examples
     --------
@@ -186,27 +194,10 @@ class BoxIntersector:
     array([1], dtype=uint32)
     """
 
-    __slots__ = ("_core",)
+    __slots__ = ()
 
     def __init__(self, boxes_arr: npt.ArrayLike) -> None:
         xyxy = as_compat_boxes(boxes_arr, "boxes_arr")
-        core = _index.build(xyxy)
-        if isinstance(core, int):
+        if self._build(xyxy) >= 0:
             as_float64_boxes(xyxy, "boxes_arr")  # raises: an int64 coordinate beyond 2**53
             raise AssertionError("as_float64_boxes accepted a coordinate the index kernel rejected")  # pragma: no cover
-        self._core = core
-
-    # a C function: a query of plain Python ints runs no Python code (else `_find_general`)
-    find_intersections = _index.find_intersections
-
-    def _find_general(self, x1: int, y1: int, width: int, height: int) -> np.ndarray:
-        """``find_intersections`` for any integral arguments: checked, then queried."""
-        x1 = int(x1) if isinstance(x1, numbers.Integral) and not isinstance(x1, bool) else _bad_int(x1, "x1")
-        y1 = int(y1) if isinstance(y1, numbers.Integral) and not isinstance(y1, bool) else _bad_int(y1, "y1")
-        width = check_size_int(width, "width")
-        height = check_size_int(height, "height")
-        return self._core.query_xyxy(float(x1), float(y1), float(x1 + width), float(y1 + height), False, True)
-
-
-def _bad_int(value, name: str):
-    raise TypeError(f"{name}: expected an int, got {type(value).__name__}")

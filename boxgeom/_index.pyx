@@ -1,4 +1,4 @@
-"""A static box index: boxes binned by their lower-left corner into uniform grids.
+"""The static index: boxes binned by their lower-left corner into uniform grids.
 
 Each box is stored once, in the cell of its corner ``(x1, y1)``. A query box ``q``
 can only meet boxes whose corner lies in ``[q.x1 - max width, q.x2] x [q.y1 - max
@@ -8,25 +8,25 @@ column form one contiguous run of the cell-ordered rows, found with two lookups.
 Boxes of very different sizes would make "max width" useless, so boxes are grouped
 by size first: *bands* of a factor 4 in their larger side, then adjacent bands are
 merged into *levels* while the extra candidates a merge costs stay small (a few per
-query). Each level has its own grid, sized to its boxes. Below ``SMALL`` boxes
-there is one level with one cell: a brute-force scan.
+query). Each level has its own grid, sized to its boxes (cells by the shared rule
+``_cells.cell_of``). Below ``SMALL`` boxes there is one level with one cell: a
+brute-force scan.
 
-Build: three passes over the boxes (size band, cell, scatter) and a counting sort;
-no Python-level loops. Queries: ``cdef ... nogil`` searches that test every candidate
-without a branch (an int32 row is one 16-byte vector compare), then sort each query's
-ids with sorting networks and branchless merges. A batch visits its queries in grid
-order, in chunks over OpenMP threads, each chunk into its own buffer; a second
-parallel pass walks the queries in index order and gathers each one's ids into the
-result, so the result never depends on the thread count. The index is immutable
-after construction: any number of threads may query it at once.
+Build (:func:`build`): three passes over the boxes (size band, cell, scatter) and a
+counting sort; no Python-level loops. Queries: ``cdef ... nogil`` searches that test
+every candidate without a branch (an int32 row is one 16-byte vector compare, the
+other rows the ``_box`` overlap tests), then sort each query's ids with the sorting
+networks and branchless merges of ``_sort.sort_ids``. A batch (``query_many``)
+visits its queries in grid order, in chunks over OpenMP threads, each chunk into its
+own ``_buffer.Buffer``; a second parallel pass walks the queries in index order and
+gathers each one's ids into the result, so the result never depends on the thread
+count. Single queries: ``query_box`` (one plain box in a format, read by
+``_checks.read_box``) and ``query_xyxy``. The index is immutable after
+construction: any number of threads may query it at once. Other modules query it
+from C through ``_index.pxd``.
 """
 
 from cython.parallel cimport prange
-from cpython.float cimport PyFloat_AS_DOUBLE, PyFloat_CheckExact
-from cpython.list cimport PyList_CheckExact, PyList_GET_ITEM, PyList_GET_SIZE
-from cpython.long cimport PyLong_AsLongLongAndOverflow, PyLong_CheckExact
-from cpython.pyport cimport PY_SSIZE_T_MAX
-from cpython.tuple cimport PyTuple_CheckExact, PyTuple_GET_ITEM, PyTuple_GET_SIZE
 from libc.math cimport ceil, floor, ilogb, isfinite, sqrt
 from libc.stdlib cimport calloc, free, malloc, realloc
 from libc.stdint cimport UINT32_MAX
@@ -35,218 +35,41 @@ from libc.string cimport memcpy, memset
 cimport numpy as cnp
 import numpy as np
 
-from boxgeom._kinds cimport box_kind
-from boxgeom._radix cimport bit_length, sort_words
-from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint32_t, uint64_t
+from boxgeom._bits cimport prefetch
+from boxgeom._box cimport closed_overlap, has_area, open_overlap
+from boxgeom._buffer cimport Buffer, buffer_borrow, buffer_free, buffer_init, buffer_reserve
+from boxgeom._cells cimport cell_of
+from boxgeom._checks cimport EXACT, BoxFormat, read_box
+from boxgeom._kinds cimport KIND_FLOAT32, KIND_FLOAT64, KIND_INT32, KIND_INT64, box_kind
+from boxgeom._sort cimport BLOCK, LEAF, sort_ids, sort_room
+from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint32_t
 
 cnp.import_array()
 
-# Storage types of the rows.
+# Storage types of the rows (``StaticIndex.kind``: KIND_INT32, KIND_FLOAT32 or
+# KIND_FLOAT64; int64 boxes are stored as int32 when they fit, else as float64).
 ctypedef fused store_t:
     int32_t
     float32_t
     float64_t
 
-DEF STORE_INT32 = 0
-DEF STORE_FLOAT32 = 1
-DEF STORE_FLOAT64 = 2
-DEF SMALL = 128           # up to this many boxes: one cell, a brute-force scan
-DEF BANDS = 1100          # size bands: 0 for points, 1.. by the exponent of the larger side
-DEF MERGE_COST = 16.0     # extra candidates per query a merge of bands may cost
-DEF CELLS_PER_BOX = 2.0   # a level has at most about this many cells per box
-DEF RUN_COST = 8.0        # cost of reading one more run of cells, in candidate tests
-DEF CHUNK = 256           # queries per chunk of a batch
-DEF FILL = 8192           # queries per block of the copy into the result
-DEF PREFETCH = 8          # queries read ahead in a chunk
-DEF LEAF = 8              # ids sorted by one sorting network
-DEF BLOCK = 16            # ids sorted by two networks and a merging network
-DEF RADIX_FROM = 4096     # more ids than this: radix sort
-DEF ROW = 4               # slots per stored row: x1, y1, x2, y2
-DEF EXACT = 9007199254740992.0  # 2**53: integers up to here are exact in float64
-
-# The answer of a search when memory ran out.
-DEF FAILED = -1
-
-
-cdef struct Level:
-    double ox, oy            # corner of cell (0, 0)
-    double inv_x, inv_y      # 1 / cell width, 1 / cell height (0: one cell)
-    intp_t nx, ny, base      # cells; cell (cx, cy) is starts[base + cx * ny + cy]
-    double reach_x, reach_y  # at least the widest / tallest box (rounded up)
-    double x_lo, y_lo, x_hi, y_hi  # smallest x1, y1 and largest x2, y2 of the level's boxes
-    bint flat                # some of its boxes have zero area
+cdef enum:
+    SMALL = 128           # up to this many boxes: one cell, a brute-force scan
+    BANDS = 1100          # size bands: 0 for points, 1.. by the exponent of the larger side
+    MERGE_COST = 16       # extra candidates per query a merge of bands may cost
+    CELLS_PER_BOX = 2     # a level has at most about this many cells per box
+    RUN_COST = 8          # cost of reading one more run of cells, in candidate tests
+    CHUNK = 256           # queries per chunk of a batch
+    FILL = 8192           # queries per block of the copy into the result
+    PREFETCH = 8          # queries read ahead in a chunk
+    ROW = 4               # slots per stored row: x1, y1, x2, y2
+# (LEAF and BLOCK, the widths of the sorting networks, come from _sort; FAILED, the
+# answer of a search when memory ran out, from _index.pxd.)
 
 
 cdef struct Found:
     const intp_t* ids     # a query's sorted ids, in its chunk's buffer
     intp_t start          # how many, then where its pairs start in the result
-
-
-cdef struct Hits:
-    intp_t* data
-    intp_t size, capacity
-    bint failed
-    bint borrowed   # data is the caller's buffer (not to be reallocated or freed)
-
-
-cdef bint hits_grow(Hits* h, intp_t need) noexcept nogil:
-    """Capacity for ``need`` hits in all (at least doubling); False (and ``failed``) when
-    memory runs out."""
-    cdef intp_t capacity = h.capacity * 2 if h.capacity >= 32 else 64
-    cdef intp_t* grown
-    while capacity < need:
-        capacity *= 2
-    if h.borrowed:
-        grown = <intp_t*> malloc(capacity * sizeof(intp_t))
-        if grown != NULL and h.size:
-            memcpy(grown, h.data, h.size * sizeof(intp_t))
-    else:
-        grown = <intp_t*> realloc(h.data, capacity * sizeof(intp_t))
-    if grown == NULL:
-        h.failed = True
-        return False
-    h.data = grown
-    h.capacity = capacity
-    h.borrowed = False
-    return True
-
-
-cdef inline void hits_free(Hits* h) noexcept nogil:
-    if not h.borrowed:
-        free(h.data)
-
-
-cdef inline intp_t cell(double value, double origin, double inverse, intp_t count) noexcept nogil:
-    """Cell holding ``value``: ``(value - origin) * inverse`` truncated, clamped to
-    [0, count); monotonic in ``value`` (so a range of values maps to a range of cells)."""
-    cdef double t = (value - origin) * inverse
-    if not (t > 0):
-        return 0
-    if t >= count:
-        return count - 1
-    return <intp_t> t
-
-
-cdef inline void order_pair(intp_t* v, int i, int j) noexcept nogil:
-    """``v[i], v[j] = min, max``: a compare and two conditional moves, no branch."""
-    cdef intp_t a = v[i], b = v[j]
-    v[i] = b if b < a else a
-    v[j] = a if b < a else b
-
-
-cdef inline void sort_leaf(intp_t* v) noexcept nogil:
-    """Sort ``v[:LEAF]`` (8 values) with the 19-comparator network of depth 6 (Knuth,
-    TAOCP 5.3.4); no data-dependent branch."""
-    order_pair(v, 0, 2); order_pair(v, 1, 3); order_pair(v, 4, 6); order_pair(v, 5, 7)
-    order_pair(v, 0, 4); order_pair(v, 1, 5); order_pair(v, 2, 6); order_pair(v, 3, 7)
-    order_pair(v, 0, 1); order_pair(v, 2, 3); order_pair(v, 4, 5); order_pair(v, 6, 7)
-    order_pair(v, 2, 4); order_pair(v, 3, 5)
-    order_pair(v, 1, 4); order_pair(v, 3, 6)
-    order_pair(v, 1, 2); order_pair(v, 3, 4); order_pair(v, 5, 6)
-
-
-cdef inline void sort_block(const intp_t* src, intp_t* dst) noexcept nogil:
-    """Sort the BLOCK (16) values at ``src`` into ``dst`` (which may be ``src``): a network
-    on each half, then a bitonic merge (8 comparators across the halves, then three
-    layers of 8 within quarters, eighths, pairs). Unrolled on a local copy the compiler
-    keeps in registers; no data-dependent branch."""
-    cdef intp_t v[BLOCK]
-    cdef int i, j
-    for i in range(BLOCK):
-        v[i] = src[i]
-    sort_leaf(v)
-    sort_leaf(v + LEAF)
-    for i in range(LEAF):  # both halves ascending: compare mirror images
-        order_pair(v, i, BLOCK - 1 - i)
-    for j in range(LEAF):  # then half-cleaners of width 4, 2, 1
-        i = j // 4 * 8 + j % 4
-        order_pair(v, i, i + 4)
-    for j in range(LEAF):
-        i = j // 2 * 4 + j % 2
-        order_pair(v, i, i + 2)
-    for j in range(LEAF):
-        order_pair(v, 2 * j, 2 * j + 1)
-    for i in range(BLOCK):
-        dst[i] = v[i]
-
-
-cdef inline void merge_runs(const intp_t* left, intp_t n_left, const intp_t* right, intp_t n_right,
-                            intp_t* out, intp_t count) noexcept nogil:
-    """The ``count`` smallest values of two non-empty ascending runs, merged into ``out``.
-    Every step takes the smaller head with conditional moves (an exhausted run's head
-    is read clamped, and loses): no data-dependent branch, no tail to copy."""
-    cdef intp_t i = 0, j = 0, o, x, y
-    cdef bint right_first
-    for o in range(count):
-        x = left[i if i < n_left else n_left - 1]
-        y = right[j if j < n_right else n_right - 1]
-        right_first = (j < n_right) & ((i >= n_left) | (y < x))
-        out[o] = y if right_first else x
-        j += right_first
-        i += not right_first
-
-
-cdef inline intp_t sort_room(intp_t k) noexcept nogil:
-    """Ids :func:`sort_ids` may write to (at least ``k``): ``k`` rounded up to LEAF, or
-    to BLOCK above LEAF."""
-    return LEAF if k <= LEAF else (k + BLOCK - 1) // BLOCK * BLOCK
-
-
-cdef void sort_ids(intp_t* a, intp_t k, intp_t n, intp_t* scratch) noexcept nogil:
-    """Sort the distinct ids ``a[:k]`` (all below ``n``) ascending. ``a`` has room for
-    ``sort_room(k)`` ids (the ones past ``k`` are overwritten); ``scratch`` holds
-    ``sort_room(k)`` ids when k > BLOCK (else it may be NULL).
-
-    Padded with the largest intp: up to LEAF ids, one network; up to RADIX_FROM, blocks
-    of BLOCK ids sorted by networks, then merged pairwise (branchless; the blocks start
-    in whichever buffer makes the last merge land in ``a``). Beyond: the shared LSD radix
-    sort of distinct words (non-negative intp ids are such words)."""
-    cdef intp_t i, width, lo, padded = sort_room(k), passes = 0
-    cdef intp_t* src = a
-    cdef intp_t* dst = scratch
-    cdef intp_t* swap
-    if k <= 1:
-        return
-    if k <= LEAF:  # a fixed loop: no branch on k
-        for i in range(LEAF):
-            a[i] = a[i] if i < k else PY_SSIZE_T_MAX
-        sort_leaf(a)
-        return
-    if k <= RADIX_FROM:
-        for i in range(k, padded):
-            a[i] = PY_SSIZE_T_MAX
-        width = BLOCK
-        while width < padded:
-            passes += 1
-            width *= 2
-        if passes % 2:
-            src = scratch
-            dst = a
-        for i in range(0, padded, BLOCK):
-            sort_block(a + i, src + i)
-        width = BLOCK
-        while width < padded:
-            lo = 0
-            while lo < padded:
-                if lo + width >= padded:
-                    memcpy(dst + lo, src + lo, (padded - lo) * sizeof(intp_t))
-                elif 2 * width >= padded:  # the last pass: the k ids, not the padding
-                    merge_runs(src, width, src + width, padded - width, dst, k)
-                else:
-                    merge_runs(src + lo, width, src + lo + width, min(width, padded - lo - width), dst + lo,
-                               min(2 * width, padded - lo))
-                lo += 2 * width
-            swap = src
-            src = dst
-            dst = swap
-            width *= 2
-        return
-    sort_words(<uint64_t*> a, <uint64_t*> scratch, k, 0, bit_length(<uint64_t> n))
-
-
-cdef inline bint hits_reserve(Hits* h, intp_t extra) noexcept nogil:
-    """Room for ``extra`` more hits; False (and ``failed``) when memory runs out."""
-    return h.size + extra <= h.capacity or hits_grow(h, h.size + extra)
 
 
 cdef inline int64_t below(double value, bint strict) noexcept nogil:
@@ -301,20 +124,12 @@ cdef extern from *:
         return (row[0] <= b->x1_max) & (row[1] <= b->y1_max) & (row[2] >= b->x2_min) & (row[3] >= b->y2_min);
     }
     #endif
-    /* A hint to fetch the cache line ``offset`` bytes from ``base`` (possibly past the end of
-       its array: the address is computed as an integer, and a prefetch never faults). */
-    #if defined(__GNUC__) || defined(__clang__)
-    #define boxgeom_prefetch(base, offset) __builtin_prefetch((const void*) ((uintptr_t) (base) + (offset)))
-    #else
-    #define boxgeom_prefetch(base, offset) ((void) (base), (void) (offset))
-    #endif
     """
     ctypedef struct Bounds32 "boxgeom_bounds32":
         pass
     void bounds32_set "boxgeom_bounds32_set"(Bounds32* b, int32_t x1_max, int32_t y1_max, int32_t x2_min,
                                              int32_t y2_min) noexcept nogil
     bint row_in32 "boxgeom_row_in32"(const int32_t* row, const Bounds32* b) noexcept nogil
-    void prefetch "boxgeom_prefetch"(const void* base, intp_t offset) noexcept nogil
 
 
 cdef inline int32_t clamp32(int64_t value) noexcept nogil:
@@ -329,19 +144,20 @@ cdef inline intp_t scan(const store_t* r, const intp_t* ids, intp_t count, const
     number. Branchless: every row's id is written, the position advances on a hit.
 
     int32 rows are tested against ``ints`` (the query's integer bounds, touching or
-    not), others against the query. ``flat``: strict, and the rows may have zero area
-    (which then never hit); inlined with constant flags, each case is its own loop."""
+    not), others against the query (``_box.closed_overlap`` / ``open_overlap`` in
+    float64). ``flat``: strict, and the rows may have zero area (which then never hit:
+    ``_box.has_area``); inlined with constant flags, each case is its own loop."""
     cdef intp_t e, size = 0
     cdef bint keep
     for e in range(count):
         if store_t is int32_t:
             keep = row_in32(r, ints)
         elif touching:
-            keep = (r[0] <= qx2) & (qx1 <= r[2]) & (r[1] <= qy2) & (qy1 <= r[3])
+            keep = closed_overlap(<double> r[0], <double> r[1], <double> r[2], <double> r[3], qx1, qy1, qx2, qy2)
         else:
-            keep = (r[0] < qx2) & (qx1 < r[2]) & (r[1] < qy2) & (qy1 < r[3])
+            keep = open_overlap(<double> r[0], <double> r[1], <double> r[2], <double> r[3], qx1, qy1, qx2, qy2)
         if flat:
-            keep = keep & (r[0] < r[2]) & (r[1] < r[3])
+            keep = keep & has_area(r)
         out[size] = ids[e]
         size += keep
         r += ROW
@@ -350,8 +166,8 @@ cdef inline intp_t scan(const store_t* r, const intp_t* ids, intp_t count, const
 
 cdef void search(const store_t* rows, const intp_t* ids, const intp_t* starts, const Level* levels,
                  intp_t n_levels, double qx1, double qy1, double qx2, double qy2, bint touching,
-                 Hits* out) noexcept nogil:
-    """Append the ids of the rows overlapping the query to ``out`` (unsorted).
+                 Buffer* out) noexcept nogil:
+    """Append the ids of the rows overlapping the query to ``out`` (an intp Buffer; unsorted).
 
     Strict: the four open inequalities and a stored box of positive area (so the
     overlap has positive area; a zero-area query yields the boxes whose open interior
@@ -371,32 +187,34 @@ cdef void search(const store_t* rows, const intp_t* ids, const intp_t* starts, c
         bounds32_set(&ints, clamp32(x1_max), clamp32(y1_max), clamp32(x2_min), clamp32(y2_min))
     for l in range(n_levels):
         level = &levels[l]
+        # the query misses the extent of the level's boxes (tests that stop at the first
+        # failing side: a branch per side, taken alike by neighbouring queries)
         if touching:
             if qx2 < level.x_lo or qx1 > level.x_hi or qy2 < level.y_lo or qy1 > level.y_hi:
                 continue
         elif qx2 <= level.x_lo or qx1 >= level.x_hi or qy2 <= level.y_lo or qy1 >= level.y_hi:
             continue
-        cx0 = cell(qx1 - level.reach_x, level.ox, level.inv_x, level.nx)
-        cx1 = cell(qx2, level.ox, level.inv_x, level.nx)
-        cy0 = cell(qy1 - level.reach_y, level.oy, level.inv_y, level.ny)
-        cy1 = cell(qy2, level.oy, level.inv_y, level.ny)
+        cx0 = cell_of(qx1 - level.reach_x, level.ox, level.inv_x, level.nx)
+        cx1 = cell_of(qx2, level.ox, level.inv_x, level.nx)
+        cy0 = cell_of(qy1 - level.reach_y, level.oy, level.inv_y, level.ny)
+        cy1 = cell_of(qy2, level.oy, level.inv_y, level.ny)
         for cx in range(cx0, cx1 + 1):
             column = level.base + cx * level.ny
             e = starts[column + cy0]
             stop = starts[column + cy1 + 1]
             if e >= stop:
                 continue
-            if not hits_reserve(out, stop - e):
+            if not buffer_reserve(out, stop - e):
                 return
             if touching:
                 out.size += scan(rows + ROW * e, ids + e, stop - e, &ints, qx1, qy1, qx2, qy2, True, False,
-                                 out.data + out.size)
+                                 <intp_t*> out.data + out.size)
             elif level.flat:
                 out.size += scan(rows + ROW * e, ids + e, stop - e, &ints, qx1, qy1, qx2, qy2, False, True,
-                                 out.data + out.size)
+                                 <intp_t*> out.data + out.size)
             else:
                 out.size += scan(rows + ROW * e, ids + e, stop - e, &ints, qx1, qy1, qx2, qy2, False, False,
-                                 out.data + out.size)
+                                 <intp_t*> out.data + out.size)
             # the next query of a batch (its neighbour in grid order) mostly reads on from here
             prefetch(rows, stop * ROW * <intp_t> sizeof(store_t))
             prefetch(rows, stop * ROW * <intp_t> sizeof(store_t) + 64)
@@ -560,15 +378,10 @@ cdef intp_t plan(Band* bands, intp_t n_bands, Level* levels, uint32_t* level_of,
     return count
 
 
-cdef class StaticIndex:
-    """Boxes in cell order with their grids; built by :func:`build`, read by the queries."""
 
-    cdef intp_t n, n_levels
-    cdef int kind
-    cdef void* rows       # (n, 4) xyxy rows in cell order, in the storage type
-    cdef intp_t* ids      # (n,) the input index of each row
-    cdef intp_t* starts   # (cells + 1,) first row of each cell
-    cdef Level* levels
+cdef class StaticIndex:
+    """Boxes in cell order with their grids; built by :func:`build`, read by the queries
+    (its fields and C methods are declared in ``_index.pxd``)."""
 
     def __dealloc__(self):
         free(self.rows)
@@ -579,13 +392,13 @@ cdef class StaticIndex:
     def __len__(self):
         return self.n
 
-    cdef intp_t _search(self, double x1, double y1, double x2, double y2, bint touching, Hits* out) noexcept nogil:
-        """Append the input indices of the boxes overlapping the box to ``out`` (unsorted);
-        return the new size, or FAILED when memory ran out."""
-        if self.kind == STORE_INT32:
+    cdef intp_t _search(self, double x1, double y1, double x2, double y2, bint touching, Buffer* out) noexcept nogil:
+        """Append the input indices of the boxes overlapping the box to ``out`` (an intp
+        Buffer; unsorted); return the new size, or FAILED when memory ran out."""
+        if self.kind == KIND_INT32:
             search(<const int32_t*> self.rows, self.ids, self.starts, self.levels, self.n_levels,
                    x1, y1, x2, y2, touching, out)
-        elif self.kind == STORE_FLOAT32:
+        elif self.kind == KIND_FLOAT32:
             search(<const float32_t*> self.rows, self.ids, self.starts, self.levels, self.n_levels,
                    x1, y1, x2, y2, touching, out)
         else:
@@ -594,53 +407,52 @@ cdef class StaticIndex:
         return FAILED if out.failed else out.size
 
     cdef object _found(self, double x1, double y1, double x2, double y2, bint touching, bint as_uint32):
-        """The sorted ids overlapping one box, as a new intp (or uint32) array."""
-        cdef Hits hits
+        """The sorted ids overlapping one box, as a new intp (or uint32) array (the first
+        128 found in a buffer on the stack)."""
+        cdef Buffer hits
         cdef intp_t k, i
         cdef cnp.npy_intp length
         cdef intp_t* tmp = NULL
         cdef uint32_t* small
         cdef intp_t first[128]
         cdef intp_t scratch[128]
-        memset(&hits, 0, sizeof(Hits))
-        hits.data = first
-        hits.capacity = 128
-        hits.borrowed = True
+        buffer_borrow(&hits, first, 128, sizeof(intp_t))
         with nogil:
             k = self._search(x1, y1, x2, y2, touching, &hits)
             if k > 128:
                 tmp = <intp_t*> malloc(sort_room(k) * sizeof(intp_t))
-                if tmp == NULL or not hits_reserve(&hits, sort_room(k) - k):
+                if tmp == NULL or not buffer_reserve(&hits, sort_room(k) - k):
                     k = FAILED
                 else:
-                    sort_ids(hits.data, k, self.n, tmp)
+                    sort_ids(<intp_t*> hits.data, k, self.n, tmp)
             elif k > 1:
-                sort_ids(hits.data, k, self.n, scratch)  # sort_room(k) <= 128
+                sort_ids(<intp_t*> hits.data, k, self.n, scratch)  # sort_room(k) <= 128
         free(tmp)
         if k == FAILED:
-            hits_free(&hits)
+            buffer_free(&hits)
             raise MemoryError()
         length = k
         if as_uint32:
             out = cnp.PyArray_SimpleNew(1, &length, cnp.NPY_UINT32)
             small = <uint32_t*> cnp.PyArray_DATA(out)
             for i in range(k):
-                small[i] = <uint32_t> hits.data[i]
+                small[i] = <uint32_t> (<intp_t*> hits.data)[i]
         else:
             out = cnp.PyArray_SimpleNew(1, &length, cnp.NPY_INTP)
             if k:
                 memcpy(cnp.PyArray_DATA(out), hits.data, k * sizeof(intp_t))
-        hits_free(&hits)
+        if not hits.borrowed:  # (still on the stack, the common case: nothing to release)
+            buffer_free(&hits)
         return out
 
     def stored_boxes(self):
         """The stored xyxy boxes as an (n, 4) array in input order, in the storage dtype
         (int32, float32 or float64): building from it gives the same index."""
-        cdef Py_ssize_t itemsize = 4 if self.kind != STORE_FLOAT64 else 8
+        cdef Py_ssize_t itemsize = 4 if self.kind != KIND_FLOAT64 else 8
         cdef intp_t r
         cdef char* dst
-        out = np.empty((self.n, 4), dtype=np.int32 if self.kind == STORE_INT32 else
-                       np.float32 if self.kind == STORE_FLOAT32 else np.float64)
+        out = np.empty((self.n, 4), dtype=np.int32 if self.kind == KIND_INT32 else
+                       np.float32 if self.kind == KIND_FLOAT32 else np.float64)
         dst = <char*> cnp.PyArray_DATA(out)
         for r in range(self.n):
             memcpy(dst + self.ids[r] * 4 * itemsize, <char*> self.rows + r * 4 * itemsize, 4 * itemsize)
@@ -661,13 +473,13 @@ cdef class StaticIndex:
             })
         return out
 
-    def query_box(self, box, touching, int fmt):
+    def query_box(self, box, touching, BoxFormat fmt):
         """The sorted (k,) intp ids of the stored boxes overlapping one box, or None when
         ``box`` is not a plain box: a list/tuple of 4 Python ints/floats or a 1-D numpy
         array of 4 int32/int64/float32/float64, finite, integers within +-2**53, not
-        inverted, with ``touching`` True or False (the caller then validates it and
-        raises, or takes the general path). ``fmt``: 0 xyxy, 1 xywh, 2 cxcywh. A
-        zero-area box finds nothing unless ``touching``."""
+        inverted (see ``_checks.read_box``), with ``touching`` True or False (the caller
+        then validates it and raises, or takes the general path). ``fmt``: a
+        ``_checks.BoxFormat``. A zero-area box finds nothing unless ``touching``."""
         cdef double v[4]
         cdef double x1, y1, x2, y2
         if touching is not True and touching is not False:
@@ -683,21 +495,6 @@ cdef class StaticIndex:
         """The sorted ids overlapping one xyxy box of floats (no checks; strict on a zero-area
         box: the boxes whose open interior holds it), as intp or uint32."""
         return self._found(x1, y1, x2, y2, touching, as_uint32)
-
-    cdef object _open(self, object x, object y, object width, object height):
-        """box-intersect-lib's query: the sorted uint32 ids of the boxes strictly meeting the
-        ``(x, y, width, height)`` box (a zero-size box: the boxes whose open interior holds
-        the point), or None unless all four are Python ints with the sizes >= 0 and the
-        corners within +-2**53."""
-        cdef long long x0, y0, w, h
-        if not (PyLong_CheckExact(x) and PyLong_CheckExact(y) and PyLong_CheckExact(width)
-                and PyLong_CheckExact(height)):
-            return None
-        if not (exact_int(x, &x0) and exact_int(y, &y0) and exact_int(width, &w) and exact_int(height, &h)):
-            return None
-        if w < 0 or h < 0 or x0 + w > EXACT or y0 + h > EXACT:
-            return None
-        return self._found(<double> x0, <double> y0, <double> (x0 + w), <double> (y0 + h), False, True)
 
     def query_many(self, cnp.ndarray queries not None, bint touching, int n_threads):
         """The (2, k) intp pairs (query, stored id), sorted lexicographically, of validated
@@ -715,168 +512,163 @@ cdef class StaticIndex:
         cdef int kind = box_kind(queries)
         cdef intp_t m = cnp.PyArray_DIM(queries, 0)
         cdef void* data = cnp.PyArray_DATA(queries)
-        if kind == 0:
-            return self._query_many(<const int32_t*> data, m, touching, n_threads)
-        if kind == 1:
-            return self._query_many(<const int64_t*> data, m, touching, n_threads)
-        if kind == 2:
-            return self._query_many(<const float32_t*> data, m, touching, n_threads)
-        return self._query_many(<const float64_t*> data, m, touching, n_threads)
+        if kind == KIND_INT32:
+            return query_many(self, <const int32_t*> data, m, touching, n_threads)
+        if kind == KIND_INT64:
+            return query_many(self, <const int64_t*> data, m, touching, n_threads)
+        if kind == KIND_FLOAT32:
+            return query_many(self, <const float32_t*> data, m, touching, n_threads)
+        return query_many(self, <const float64_t*> data, m, touching, n_threads)
 
-    cdef object _query_many(self, const coord_t* queries, intp_t m, bint touching, int n_threads):
-        cdef intp_t chunks = (m + CHUNK - 1) // CHUNK, c, q, k, total = 0
-        cdef intp_t bad = first_inexact(queries, m)
-        cdef Hits* buffers
-        cdef intp_t* order        # visit order: position -> query
-        cdef Found* found         # per query, and a last one for the end of the result
-        cdef intp_t* pairs
-        cdef bint failed = False
-        if bad >= 0:
-            return bad
-        buffers = <Hits*> calloc(max(chunks, 1), sizeof(Hits))
-        order = <intp_t*> malloc(max(m, 1) * sizeof(intp_t))
-        found = <Found*> malloc((m + 1) * sizeof(Found))
-        try:
-            if buffers == NULL or order == NULL or found == NULL:
-                raise MemoryError()
-            with nogil:
-                failed = not self._visit_order(queries, m, order)
-                if not failed:
-                    for c in prange(chunks, schedule="guided", num_threads=n_threads):
-                        self._query_chunk(queries, order, m, c, touching, &buffers[c], found)
-                    for c in range(chunks):
-                        failed = failed or buffers[c].failed
-                if not failed:
-                    for q in range(m):
-                        k = found[q].start
-                        found[q].start = total
-                        total = total + k
-                    found[m].start = total
-            if failed:
-                raise MemoryError()
-            out = np.empty((2, total), dtype=np.intp)
-            pairs = <intp_t*> cnp.PyArray_DATA(out)
-            if total:
-                with nogil:
-                    copy_out(pairs, total, found, m, n_threads)
-            return out
-        finally:
-            if buffers != NULL:
+
+cdef object query_many(StaticIndex index, const coord_t* queries, intp_t m, bint touching, int n_threads):
+    """``StaticIndex.query_many`` for one coordinate type."""
+    cdef intp_t chunks = (m + CHUNK - 1) // CHUNK, c, q, k, total = 0
+    cdef intp_t bad = first_inexact(queries, m)
+    cdef Buffer* buffers
+    cdef intp_t* order        # visit order: position -> query
+    cdef Found* found         # per query, and a last one for the end of the result
+    cdef intp_t* pairs
+    cdef bint failed = False
+    if bad >= 0:
+        return bad
+    buffers = <Buffer*> calloc(max(chunks, 1), sizeof(Buffer))
+    if buffers != NULL:
+        for c in range(chunks):
+            buffer_init(&buffers[c], sizeof(intp_t), 64)
+    order = <intp_t*> malloc(max(m, 1) * sizeof(intp_t))
+    found = <Found*> malloc((m + 1) * sizeof(Found))
+    try:
+        if buffers == NULL or order == NULL or found == NULL:
+            raise MemoryError()
+        with nogil:
+            failed = not visit_order(index, queries, m, order)
+            if not failed:
+                for c in prange(chunks, schedule="guided", num_threads=n_threads):
+                    query_chunk(index, queries, order, m, c, touching, &buffers[c], found)
                 for c in range(chunks):
-                    free(buffers[c].data)
-            free(buffers)
-            free(order)
-            free(found)
+                    failed = failed or buffers[c].failed
+            if not failed:
+                for q in range(m):
+                    k = found[q].start
+                    found[q].start = total
+                    total = total + k
+                found[m].start = total
+        if failed:
+            raise MemoryError()
+        out = np.empty((2, total), dtype=np.intp)
+        pairs = <intp_t*> cnp.PyArray_DATA(out)
+        if total:
+            with nogil:
+                copy_out(pairs, total, found, m, n_threads)
+        return out
+    finally:
+        if buffers != NULL:
+            for c in range(chunks):
+                buffer_free(&buffers[c])
+        free(buffers)
+        free(order)
+        free(found)
 
-    cdef bint _visit_order(self, const coord_t* queries, intp_t m, intp_t* order) noexcept nogil:
-        """Fill ``order`` with the queries sorted (stably) by the grid cell of their corner in
-        the largest level, its rows coarsened to at most about one key per query (a counting
-        sort): consecutive searches then read neighbouring rows, mostly just past
-        where the previous one stopped (which :func:`search` prefetches). The counts and
-        keys are uint32 (half the memory to hop around in). Identity order for few queries,
-        a brute-force index, or 2**32 queries or keys and more. False when out of memory."""
-        cdef intp_t p, q, l, main = 0, step, rows, keys = UINT32_MAX, k
-        cdef double inv_rows
-        cdef const Level* level
-        cdef uint32_t* start = NULL
-        cdef uint32_t* key = NULL
-        if m >= 2 * CHUNK and m < UINT32_MAX and self.n > SMALL and self.n_levels > 0:
-            for l in range(1, self.n_levels):
-                if self.level_size(l) > self.level_size(main):
-                    main = l
-            level = &self.levels[main]
-            step = (level.nx * level.ny + m - 1) // m
-            step = step if step > 1 else 1
-            rows = (level.ny + step - 1) // step
-            inv_rows = level.inv_y / step
-            keys = level.nx * rows
-        if keys >= UINT32_MAX:
-            for q in range(m):
-                order[q] = q
-            return True
-        start = <uint32_t*> calloc(keys + 1, sizeof(uint32_t))
-        key = <uint32_t*> malloc(m * sizeof(uint32_t))
-        if start == NULL or key == NULL:
-            free(start)
-            free(key)
-            return False
+
+cdef inline intp_t level_size(StaticIndex index, intp_t l) noexcept nogil:
+    """Boxes in level ``l``."""
+    return index.starts[index.levels[l].base + index.levels[l].nx * index.levels[l].ny] - index.starts[index.levels[l].base]
+
+
+cdef bint visit_order(StaticIndex index, const coord_t* queries, intp_t m, intp_t* order) noexcept nogil:
+    """Fill ``order`` with the queries sorted (stably) by the grid cell of their corner in
+    the largest level, its rows coarsened to at most about one key per query (a counting
+    sort): consecutive searches then read neighbouring rows, mostly just past
+    where the previous one stopped (which :func:`search` prefetches). The counts and
+    keys are uint32 (half the memory to hop around in). Identity order for few queries,
+    a brute-force index, or 2**32 queries or keys and more. False when out of memory."""
+    cdef intp_t p, q, l, main = 0, step, rows, keys = UINT32_MAX, k
+    cdef double inv_rows
+    cdef const Level* level
+    cdef uint32_t* start = NULL
+    cdef uint32_t* key = NULL
+    if m >= 2 * CHUNK and m < UINT32_MAX and index.n > SMALL and index.n_levels > 0:
+        for l in range(1, index.n_levels):
+            if level_size(index, l) > level_size(index, main):
+                main = l
+        level = &index.levels[main]
+        step = (level.nx * level.ny + m - 1) // m
+        step = step if step > 1 else 1
+        rows = (level.ny + step - 1) // step
+        inv_rows = level.inv_y / step
+        keys = level.nx * rows
+    if keys >= UINT32_MAX:
         for q in range(m):
-            k = cell(<double> queries[4 * q + 0], level.ox, level.inv_x, level.nx) * rows + \
-                cell(<double> queries[4 * q + 1], level.oy, inv_rows, rows)
-            key[q] = <uint32_t> k
-            start[k + 1] += 1
-        for k in range(keys):
-            start[k + 1] += start[k]
-        for q in range(m):
-            p = start[key[q]]
-            start[key[q]] = <uint32_t> (p + 1)
-            order[p] = q
+            order[q] = q
+        return True
+    start = <uint32_t*> calloc(keys + 1, sizeof(uint32_t))
+    key = <uint32_t*> malloc(m * sizeof(uint32_t))
+    if start == NULL or key == NULL:
         free(start)
         free(key)
-        return True
+        return False
+    for q in range(m):
+        k = cell_of(<double> queries[4 * q + 0], level.ox, level.inv_x, level.nx) * rows + \
+            cell_of(<double> queries[4 * q + 1], level.oy, inv_rows, rows)
+        key[q] = <uint32_t> k
+        start[k + 1] += 1
+    for k in range(keys):
+        start[k + 1] += start[k]
+    for q in range(m):
+        p = start[key[q]]
+        start[key[q]] = <uint32_t> (p + 1)
+        order[p] = q
+    free(start)
+    free(key)
+    return True
 
-    cdef inline intp_t level_size(self, intp_t l) noexcept nogil:
-        return self.starts[self.levels[l].base + self.levels[l].nx * self.levels[l].ny] - self.starts[self.levels[l].base]
 
-    cdef void _query_chunk(self, const coord_t* queries, const intp_t* order, intp_t m, intp_t c, bint touching,
-                           Hits* buffer, Found* found) noexcept nogil:
-        """The queries at positions ``c * CHUNK:`` of ``order`` (up to CHUNK of them): their
-        sorted ids appended to ``buffer`` and, once it is complete, where they are and how
-        many to ``found[query]``; ``buffer.failed`` when memory runs out."""
-        cdef intp_t p, q, k, before, first = c * CHUNK, stop = min((c + 1) * CHUNK, m)
-        cdef intp_t at[CHUNK]     # where each query's ids start in the buffer
-        cdef intp_t count[CHUNK]  # and how many there are
-        cdef intp_t* tmp = NULL
-        cdef intp_t* grown
-        cdef intp_t room = 0
-        cdef double x1, y1, x2, y2
-        if not hits_reserve(buffer, (stop - first) * LEAF):  # room for a few hits each, grown if need be
-            return
-        for p in range(first, stop):
-            q = order[p]
-            if p + PREFETCH < stop:
-                prefetch(queries, 4 * order[p + PREFETCH] * <intp_t> sizeof(coord_t))
-            x1 = <double> queries[4 * q]
-            y1 = <double> queries[4 * q + 1]
-            x2 = <double> queries[4 * q + 2]
-            y2 = <double> queries[4 * q + 3]
-            before = buffer.size
-            if touching or (x1 < x2 and y1 < y2):
-                self._search(x1, y1, x2, y2, touching, buffer)
-            if buffer.failed:
+cdef void query_chunk(StaticIndex index, const coord_t* queries, const intp_t* order, intp_t m, intp_t c,
+                      bint touching, Buffer* buffer, Found* found) noexcept nogil:
+    """The queries at positions ``c * CHUNK:`` of ``order`` (up to CHUNK of them): their
+    sorted ids appended to ``buffer`` (intp) and, once it is complete, where they are and
+    how many to ``found[query]``; ``buffer.failed`` when memory runs out."""
+    cdef intp_t p, q, k, before, first = c * CHUNK, stop = min((c + 1) * CHUNK, m)
+    cdef intp_t at[CHUNK]     # where each query's ids start in the buffer
+    cdef intp_t count[CHUNK]  # and how many there are
+    cdef intp_t* tmp = NULL
+    cdef intp_t* grown
+    cdef intp_t room = 0
+    cdef double x1, y1, x2, y2
+    if not buffer_reserve(buffer, (stop - first) * LEAF):  # room for a few hits each, grown if need be
+        return
+    for p in range(first, stop):
+        q = order[p]
+        if p + PREFETCH < stop:
+            prefetch(queries, 4 * order[p + PREFETCH] * <intp_t> sizeof(coord_t))
+        x1 = <double> queries[4 * q]
+        y1 = <double> queries[4 * q + 1]
+        x2 = <double> queries[4 * q + 2]
+        y2 = <double> queries[4 * q + 3]
+        before = buffer.size
+        if touching or (x1 < x2 and y1 < y2):
+            index._search(x1, y1, x2, y2, touching, buffer)
+        if buffer.failed:
+            break
+        k = buffer.size - before
+        if k > BLOCK and sort_room(k) > room:
+            room = sort_room(k)
+            grown = <intp_t*> realloc(tmp, room * sizeof(intp_t))
+            if grown == NULL:
+                buffer.failed = True
                 break
-            k = buffer.size - before
-            if k > BLOCK and sort_room(k) > room:
-                room = sort_room(k)
-                grown = <intp_t*> realloc(tmp, room * sizeof(intp_t))
-                if grown == NULL:
-                    buffer.failed = True
-                    break
-                tmp = grown
-            if not hits_reserve(buffer, sort_room(k) - k):
-                break
-            sort_ids(buffer.data + before, k, self.n, tmp)
-            at[p - first] = before
-            count[p - first] = k
-        free(tmp)
-        if not buffer.failed:
-            for p in range(first, stop):  # one write per query, in query order: the only scattered one
-                found[order[p]].ids = buffer.data + at[p - first]
-                found[order[p]].start = count[p - first]
-
-
-def find_intersections(self, x1, y1, width, height):
-    """Indices (uint32, ascending) of the stored boxes that strictly intersect the query.
-
-    A zero width or height is allowed: a 0 x 0 query at p finds the boxes whose open
-    interior contains p. Negative sizes raise ValueError.
-
-    (The method of :class:`boxgeom.compat.BoxIntersector`, its index in ``self._core``:
-    written here so that a query of plain Python ints runs no Python code; any other
-    query goes to ``self._find_general``.)
-    """
-    found = (<StaticIndex?> self._core)._open(x1, y1, width, height)
-    return found if found is not None else self._find_general(x1, y1, width, height)
+            tmp = grown
+        if not buffer_reserve(buffer, sort_room(k) - k):
+            break
+        sort_ids(<intp_t*> buffer.data + before, k, index.n, tmp)
+        at[p - first] = before
+        count[p - first] = k
+    free(tmp)
+    if not buffer.failed:
+        for p in range(first, stop):  # one write per query, in query order: the only scattered one
+            found[order[p]].ids = <intp_t*> buffer.data + at[p - first]
+            found[order[p]].start = count[p - first]
 
 
 cdef void copy_out(intp_t* out, intp_t total, const Found* found, intp_t m, int n_threads) noexcept nogil:
@@ -906,10 +698,12 @@ cdef inline void copy_block(intp_t* first, intp_t* second, const Found* found, i
         src = found[q].ids
         k = found[q + 1].start - found[q].start
         if first + k + LEAF <= end:
-            for j in range(0, k, LEAF):
+            j = 0
+            while j < k:  # (a range with a named step would be a Python loop)
                 for i in range(LEAF):
                     first[j + i] = q
                     second[j + i] = src[j + i]
+                j += LEAF
         else:
             for j in range(k):
                 first[j] = q
@@ -931,13 +725,6 @@ cdef intp_t first_inexact(const coord_t* boxes, intp_t n) noexcept nogil:
     return -1
 
 
-cdef inline bint exact_int(object value, long long* out):
-    """Read a Python int within +-2**53 into ``out``; False if it is beyond."""
-    cdef int overflow
-    out[0] = PyLong_AsLongLongAndOverflow(value, &overflow)
-    return not overflow and -EXACT <= out[0] <= EXACT
-
-
 cdef bint fits_int32(const int64_t* boxes, intp_t n) noexcept nogil:
     """True if every coordinate fits in int32 (the rows are then stored as int32)."""
     cdef intp_t i
@@ -949,91 +736,6 @@ cdef bint fits_int32(const int64_t* boxes, intp_t n) noexcept nogil:
     return True
 
 
-cdef bint read_box(object box, int fmt, double* v):
-    """Read a plain box (see ``query_box``) into ``v`` as float64 xyxy; False if it is not one."""
-    cdef long long ints[4]
-    cdef double values[4]
-    cdef bint all_int = True
-    cdef int k, overflow
-    cdef object item
-    cdef cnp.ndarray array
-    cdef char* data
-    cdef cnp.npy_intp stride
-    cdef int typenum
-    if PyList_CheckExact(box) or PyTuple_CheckExact(box):
-        if (PyList_GET_SIZE(box) if PyList_CheckExact(box) else PyTuple_GET_SIZE(box)) != 4:
-            return False
-        for k in range(4):
-            item = <object> (PyList_GET_ITEM(box, k) if PyList_CheckExact(box) else PyTuple_GET_ITEM(box, k))
-            if PyFloat_CheckExact(item):
-                all_int = False
-                values[k] = PyFloat_AS_DOUBLE(item)
-            elif PyLong_CheckExact(item):
-                ints[k] = PyLong_AsLongLongAndOverflow(item, &overflow)
-                if overflow or not (-EXACT <= ints[k] <= EXACT):
-                    return False
-                values[k] = <double> ints[k]
-            else:
-                return False
-    elif type(box) is np.ndarray:
-        array = <cnp.ndarray> box
-        if cnp.PyArray_NDIM(array) != 1 or cnp.PyArray_DIM(array, 0) != 4 or not cnp.PyArray_ISNOTSWAPPED(array):
-            return False
-        typenum = cnp.PyArray_TYPE(array)
-        data = <char*> cnp.PyArray_DATA(array)
-        stride = cnp.PyArray_STRIDE(array, 0)
-        for k in range(4):
-            if typenum == cnp.NPY_FLOAT64:
-                values[k] = (<double*> (data + k * stride))[0]
-                all_int = False
-            elif typenum == cnp.NPY_FLOAT32:
-                values[k] = (<float*> (data + k * stride))[0]
-                all_int = False
-            elif typenum == cnp.NPY_INT64:
-                ints[k] = (<int64_t*> (data + k * stride))[0]
-                if not (-EXACT <= ints[k] <= EXACT):
-                    return False
-                values[k] = <double> ints[k]
-            elif typenum == cnp.NPY_INT32:
-                ints[k] = (<int32_t*> (data + k * stride))[0]
-                values[k] = <double> ints[k]
-            else:
-                return False
-    else:
-        return False
-    for k in range(4):
-        if not isfinite(values[k]):
-            return False
-    if fmt == 0:
-        v[0] = values[0]
-        v[1] = values[1]
-        v[2] = values[2]
-        v[3] = values[3]
-        return v[0] <= v[2] and v[1] <= v[3]
-    if values[2] < 0 or values[3] < 0:
-        return False
-    if fmt == 1:
-        v[0] = values[0]
-        v[1] = values[1]
-        if all_int:  # numpy adds in int64 (exact), then converts
-            if ints[0] + ints[2] > EXACT or ints[1] + ints[3] > EXACT:
-                return False
-            v[2] = <double> (ints[0] + ints[2])
-            v[3] = <double> (ints[1] + ints[3])
-        else:
-            v[2] = values[0] + values[2]
-            v[3] = values[1] + values[3]
-    else:
-        v[0] = values[0] - values[2] / 2
-        v[1] = values[1] - values[3] / 2
-        v[2] = values[0] + values[2] / 2
-        v[3] = values[1] + values[3] / 2
-    for k in range(4):
-        if not isfinite(v[k]):
-            return False
-    return True
-
-
 def build(cnp.ndarray boxes not None):
     """Index validated xyxy ``boxes`` (a C-contiguous (n, 4) array of int32, int64, float32
     or float64); return the StaticIndex, or the int row of the first int64 box with a
@@ -1041,11 +743,11 @@ def build(cnp.ndarray boxes not None):
     cdef int kind = box_kind(boxes)
     cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
     cdef void* data = cnp.PyArray_DATA(boxes)
-    if kind == 0:
+    if kind == KIND_INT32:
         return _build(<const int32_t*> data, n)
-    if kind == 1:
+    if kind == KIND_INT64:
         return _build(<const int64_t*> data, n)
-    if kind == 2:
+    if kind == KIND_FLOAT32:
         return _build(<const float32_t*> data, n)
     return _build(<const float64_t*> data, n)
 
@@ -1067,10 +769,10 @@ cdef object _build(const coord_t* boxes, intp_t n):
         return bad
     index.n = n
     if coord_t is int32_t or small_ints:
-        index.kind = STORE_INT32
+        index.kind = KIND_INT32
         item = sizeof(int32_t)
     else:
-        index.kind = STORE_FLOAT32 if coord_t is float32_t else STORE_FLOAT64
+        index.kind = KIND_FLOAT32 if coord_t is float32_t else KIND_FLOAT64
     index.rows = malloc(max(n, 1) * ROW * item)
     index.ids = <intp_t*> malloc(max(n, 1) * sizeof(intp_t))
     index.levels = <Level*> calloc(1, sizeof(Level))
@@ -1100,10 +802,10 @@ cdef object _build(const coord_t* boxes, intp_t n):
 cdef inline void store_row(void* rows, int kind, intp_t p, const coord_t* boxes, intp_t i) noexcept nogil:
     """Row i of ``boxes`` into row p of ``rows``, in the storage type."""
     cdef int c
-    if kind == STORE_INT32:
+    if kind == KIND_INT32:
         for c in range(4):
             (<int32_t*> rows)[ROW * p + c] = <int32_t> boxes[4 * i + c]
-    elif kind == STORE_FLOAT32:
+    elif kind == KIND_FLOAT32:
         for c in range(4):
             (<float32_t*> rows)[ROW * p + c] = <float32_t> boxes[4 * i + c]
     else:
@@ -1180,8 +882,8 @@ cdef bint build_grid(const coord_t* boxes, intp_t n, StaticIndex index, uint32_t
     index.starts = starts
     for i in range(n):
         level = &index.levels[level_of[band[i]]]
-        key[i] = level.base + cell(<double> boxes[4 * i + 0], level.ox, level.inv_x, level.nx) * level.ny \
-            + cell(<double> boxes[4 * i + 1], level.oy, level.inv_y, level.ny)
+        key[i] = level.base + cell_of(<double> boxes[4 * i + 0], level.ox, level.inv_x, level.nx) * level.ny \
+            + cell_of(<double> boxes[4 * i + 1], level.oy, level.inv_y, level.ny)
         starts[key[i] + 1] += 1
     free(level_of)
     for c in range(cells):
@@ -1196,3 +898,4 @@ cdef bint build_grid(const coord_t* boxes, intp_t n, StaticIndex index, uint32_t
         starts[c] = starts[c - 1]
     starts[0] = 0
     return True
+

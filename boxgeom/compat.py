@@ -34,8 +34,8 @@ from boxgeom._compat_detection import (
     find_best_matches,
     find_non_max_suppressed,
 )
-from boxgeom._threads import effective_n_threads
-from boxgeom._validate import InvalidBoxesError, as_compat_box, as_compat_boxes
+from boxgeom._threads import kernel_threads
+from boxgeom._validate import InvalidBoxesError, as_compat_box, as_compat_boxes, common_dtype
 from boxgeom.pairs import _find
 
 __all__ = [
@@ -83,8 +83,9 @@ def find_intersecting_boxes(boxes_array: npt.ArrayLike) -> list[np.ndarray]:
     [[1], [0, 2], [1]]
     """
     xyxy = as_compat_boxes(boxes_array, "boxes_array")
-    pairs = _find(xyxy, xyxy, True, False, effective_n_threads(None), "auto")
-    return _adjacency(pairs, len(xyxy), True)
+    threads = kernel_threads(None, len(xyxy), "pairs")
+    pairs = _find(xyxy, xyxy, self_join=True, touching=False, threads=threads, method="auto")
+    return _adjacency(pairs, len(xyxy), symmetric=True)
 
 
 find_intersecting_boxes_rts = find_intersecting_boxes
@@ -112,16 +113,18 @@ def find_intersecting_boxes_asym(boxes_array_src: npt.ArrayLike, boxes_array_des
     [[0]]
     """
     src = as_compat_boxes(boxes_array_src, "boxes_array_src")
-    dest = as_compat_boxes(boxes_array_dest, "boxes_array_dest")
-    common = np.result_type(src.dtype, dest.dtype)
-    src, dest = src.astype(common, copy=False), dest.astype(common, copy=False)
-    pairs = _find(src, dest, False, False, effective_n_threads(None), "auto")
-    return _adjacency(pairs, len(src), False)
+    if boxes_array_dest is boxes_array_src:  # one set against itself: validate it once
+        dest = src
+    else:
+        src, dest = common_dtype(src, as_compat_boxes(boxes_array_dest, "boxes_array_dest"))
+    threads = kernel_threads(None, len(src) + len(dest), "pairs")
+    pairs = _find(src, dest, self_join=False, touching=False, threads=threads, method="auto")
+    return _adjacency(pairs, len(src), symmetric=False)
 
 
-def _adjacency(pairs: np.ndarray, n: int, symmetric: bool) -> list[np.ndarray]:
+def _adjacency(pairs: np.ndarray, n: int, *, symmetric: bool) -> list[np.ndarray]:
     """One uint32 array per row, built in the compiled layer (not with ``np.split``)."""
-    indptr, indices = _csr.build_csr(pairs[0], pairs[1], n, symmetric)
+    indptr, indices = _csr.build_csr(pairs[0], pairs[1], n, symmetric=symmetric)
     return _csr.rows_to_arrays(indptr, indices.astype(np.uint32))
 
 

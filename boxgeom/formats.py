@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
+from boxgeom._checks import BoxFormat
 from boxgeom._validate import FORMATS, as_boxes, check_fmt
 
 __all__ = ["FORMATS", "box_area", "box_convert"]
@@ -14,6 +15,8 @@ __all__ = ["FORMATS", "box_area", "box_convert"]
 FORMAT_COLUMNS = {"xyxy": ("x1", "y1", "x2", "y2"), "xywh": ("x", "y", "w", "h"), "cxcywh": ("cx", "cy", "w", "h")}
 #: The column names of a rotated box ``(cx, cy, w, h, angle)``.
 ROTATED_COLUMNS = ("cx", "cy", "w", "h", "angle")
+# The compiled layer's code of each format name (``_checks.BoxFormat``), mapped by name.
+FORMAT_CODES = {"xyxy": BoxFormat.XYXY, "xywh": BoxFormat.XYWH, "cxcywh": BoxFormat.CXCYWH}
 
 
 def box_convert(boxes: npt.ArrayLike, in_fmt: str, out_fmt: str) -> np.ndarray:

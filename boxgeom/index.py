@@ -8,11 +8,9 @@ import numpy as np
 import numpy.typing as npt
 
 from boxgeom import _index
-from boxgeom._threads import effective_n_threads
-from boxgeom._validate import FORMATS, as_boxes, as_float64_box, as_float64_boxes, check_flag
-
-# Below this many query boxes a batch query runs on one thread.
-_PARALLEL_QUERIES = 20_000
+from boxgeom._threads import kernel_threads
+from boxgeom._validate import as_boxes, as_float64_box, as_float64_boxes, check_flag
+from boxgeom.formats import FORMAT_CODES
 
 __all__ = ["BoxIndex"]
 
@@ -62,7 +60,7 @@ class BoxIndex:
             _raise_inexact(xyxy)
         self._core = core
         self._fmt = fmt
-        self._fmt_code = FORMATS.index(fmt)
+        self._fmt_code = FORMAT_CODES[fmt]
 
     def __len__(self) -> int:
         return len(self._core)
@@ -108,7 +106,7 @@ class BoxIndex:
         array, takes a fast path that checks it without building an array.
         """
         if n_threads is None:
-            found = self._core.query_box(boxes, touching, self._fmt_code)
+            found = self._core.query_box(boxes, touching=touching, fmt=self._fmt_code)
             if found is not None:
                 return found
         if touching is not False and touching is not True:
@@ -118,8 +116,8 @@ class BoxIndex:
         if np.ndim(boxes) == 1:
             return self._query_one(as_float64_box(boxes, "boxes", self._fmt), touching)
         queries = as_boxes(boxes, "boxes", self._fmt)
-        threads = effective_n_threads(n_threads)
-        result = self._core.query_many(queries, touching, threads if len(queries) >= _PARALLEL_QUERIES else 1)
+        threads = kernel_threads(n_threads, len(queries), "queries")
+        result = self._core.query_many(queries, touching=touching, n_threads=threads)
         if isinstance(result, int):
             _raise_inexact(queries)
         return result
@@ -129,14 +127,14 @@ class BoxIndex:
         x1, y1, x2, y2 = box
         if not touching and not (x1 < x2 and y1 < y2):
             return np.empty(0, dtype=np.intp)
-        return self._core.query_xyxy(x1, y1, x2, y2, touching, False)
+        return self._core.query_xyxy(x1, y1, x2, y2, touching=touching, as_uint32=False)
 
 
 def _rebuild(xyxy: np.ndarray, fmt: str) -> BoxIndex:
     """A BoxIndex from its pickled xyxy boxes, answering queries in ``fmt``."""
     index = BoxIndex(xyxy)
     index._fmt = fmt
-    index._fmt_code = FORMATS.index(fmt)
+    index._fmt_code = FORMAT_CODES[fmt]
     return index
 
 

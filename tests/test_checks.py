@@ -103,3 +103,11 @@ def test_empty_inputs_take_the_fast_paths(dtype):
     assert _checks.xywh_to_xyxy(empty, True)[0].shape == (0, 4)
     assert _checks.valid_scores(np.empty(0), 0)
     assert as_compat_boxes(empty).shape == (0, 4)
+
+
+def test_box_formats_map_to_the_compiled_enum_by_name():
+    from boxgeom.formats import FORMAT_CODES, FORMATS
+
+    assert list(FORMAT_CODES) == list(FORMATS)
+    assert all(code is _checks.BoxFormat[name.upper()] for name, code in FORMAT_CODES.items())
+    assert [int(code) for code in _checks.BoxFormat] == [0, 1, 2]

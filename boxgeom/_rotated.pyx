@@ -39,11 +39,16 @@ from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, int
 cnp.import_array()
 
 
-cdef inline double padding(double magnitude) noexcept nogil:
-    """How much bounds of coordinates and sizes up to ``magnitude`` are widened (relative
-    1e-12), so that rounding can never reject a pair whose exact boxes overlap (the clip
-    decides exactly afterwards)."""
-    return 1e-12 * magnitude
+cdef extern from *:
+    # Bounds are widened by this relative amount so that rounding can never reject a pair
+    # whose exact boxes overlap (the clip decides exactly afterwards). A double, so a C
+    # constant rather than an enum; written as ``BOUNDS_PAD * magnitude`` where it is used
+    # (an inline function around that product changes how GCC inlines the clip: 2% more
+    # instructions in the pair loop).
+    """
+    #define BOXGEOM_BOUNDS_PAD 1e-12
+    """
+    const double BOUNDS_PAD "BOXGEOM_BOUNDS_PAD"
 
 
 cdef struct RBox:          # 8 doubles: one cache line
@@ -117,11 +122,11 @@ cdef inline void half_extents(const shape_t* b, double* cx, double* cy, double* 
 
 
 cdef inline void padded_bounds(const shape_t* b, double* out) noexcept nogil:
-    """(x1, y1, x2, y2) of a prepared shape, widened by ``padding``."""
+    """(x1, y1, x2, y2) of a prepared shape, widened by BOUNDS_PAD (relative)."""
     cdef double cx, cy, ex, ey, px, py
     half_extents(b, &cx, &cy, &ex, &ey)
-    px = padding(fabs(cx) + ex)
-    py = padding(fabs(cy) + ey)
+    px = BOUNDS_PAD * (fabs(cx) + ex)
+    py = BOUNDS_PAD * (fabs(cy) + ey)
     out[0] = cx - ex - px
     out[1] = cy - ey - py
     out[2] = cx + ex + px
@@ -137,8 +142,8 @@ cdef inline bint bounds_apart(const shape_t* a, const shape_t* b) noexcept nogil
     cdef double ax, ay, aex, aey, bx, by, bex, bey
     half_extents(a, &ax, &ay, &aex, &aey)
     half_extents(b, &bx, &by, &bex, &bey)
-    return (fabs(ax - bx) > (aex + bex) + padding(fabs(ax) + fabs(bx) + aex + bex)
-            or fabs(ay - by) > (aey + bey) + padding(fabs(ay) + fabs(by) + aey + bey))
+    return (fabs(ax - bx) > (aex + bex) + BOUNDS_PAD * (fabs(ax) + fabs(bx) + aex + bex)
+            or fabs(ay - by) > (aey + bey) + BOUNDS_PAD * (fabs(ay) + fabs(by) + aey + bey))
 
 
 cdef inline void rbox_prep(double cx, double cy, double w, double h, double angle,
@@ -322,7 +327,8 @@ cdef inline double overlap(const shape_t* a, const shape_t* b, bint iou) noexcep
         inter = quad_inter(a, b)
     if not iou:
         return inter
-    return min(_box.iou(inter, a.area, b.area), 1.0)
+    inter = _box.iou(inter, a.area, b.area)
+    return inter if inter < 1.0 else 1.0
 
 
 cdef inline void prep_row(const coord_t[:, ::1] boxes, Py_ssize_t i, bint degrees, bint flip,
@@ -376,8 +382,8 @@ cdef inline bint near_any_row(const coord_t[:, ::1] boxes2, Py_ssize_t j, const 
     cdef double cx = <double>boxes2[j, 0]
     cdef double cy = <double>boxes2[j, 1]
     cdef double r = 0.5 * (<double>boxes2[j, 2] + <double>boxes2[j, 3])
-    cdef double rx = r + padding(fabs(cx) + r)
-    cdef double ry = r + padding(fabs(cy) + r)
+    cdef double rx = r + BOUNDS_PAD * (fabs(cx) + r)
+    cdef double ry = r + BOUNDS_PAD * (fabs(cy) + r)
     cdef Py_ssize_t i
     for i in range(n):
         if (rows[4 * i] <= cx + rx and cx - rx <= rows[4 * i + 2]

@@ -5,7 +5,9 @@ LAPMOD): every row gets a private stand-in column meaning "unmatched", cost 1; a
 candidate edge of weight w costs 1 - w. A row-perfect assignment of least total cost
 then has the greatest total weight (cost = n_rows - total weight). Each augmentation
 only explores the columns closer than the nearest free one, so on geometric graphs
-the work stays local however large the connected component.
+the work stays local however large the connected component. The frontier is a binary
+heap of (distance, column), ties by column, and rows are augmented in index order, so
+the result is deterministic.
 """
 
 from libc.math cimport INFINITY
@@ -15,8 +17,15 @@ import numpy as np
 
 from boxgeom._types cimport float64_t, intp_t
 
+cdef enum:
+    # What ``augment_all`` returns.
+    DONE = 0
+    OUT_OF_MEMORY = -1
+    NO_PATH = -2          # no augmenting path: cannot happen (every row reaches its stand-in)
+
 
 cdef inline void heap_push(float64_t* keys, intp_t* items, intp_t* size, float64_t key, intp_t item) noexcept nogil:
+    """Add (key, item) to the heap ``keys``/``items`` of ``size[0]`` entries (sifted up)."""
     cdef intp_t at = size[0], parent
     size[0] += 1
     while at > 0:
@@ -59,7 +68,8 @@ cdef inline float64_t edge_cost(const float64_t[::1] weights, intp_t e) noexcept
 
 cdef int augment_all(const intp_t[::1] indptr, const intp_t[::1] indices, const float64_t[::1] weights,
                      intp_t n_cols, intp_t[::1] edge_of_row) noexcept nogil:
-    """Assign every row to an edge or (-1) its stand-in column n_cols + row; 0 on success, -1 out of memory."""
+    """Assign every row to an edge or (-1) its stand-in column n_cols + row; DONE, or
+    OUT_OF_MEMORY."""
     cdef intp_t n_rows = indptr.shape[0] - 1, total_cols = n_cols + n_rows, capacity
     cdef intp_t row, start, i, e, j, k, end_col, heap_size, n_touched, n_scanned, r
     cdef float64_t h, d, d_end, cost
@@ -75,11 +85,11 @@ cdef int augment_all(const intp_t[::1] indptr, const intp_t[::1] indices, const 
     cdef intp_t* scanned_list = <intp_t*> malloc(total_cols * sizeof(intp_t))
     cdef float64_t* heap_keys = <float64_t*> malloc(capacity * sizeof(float64_t))
     cdef intp_t* heap_items = <intp_t*> malloc(capacity * sizeof(intp_t))
-    cdef int status = 0
+    cdef int status = DONE
     if (price == NULL or dist == NULL or row_of_col == NULL or col_of_row == NULL or pred == NULL or pred_edge == NULL
             or scanned == NULL or touched == NULL or scanned_list == NULL
             or heap_keys == NULL or heap_items == NULL):
-        status = -1
+        status = OUT_OF_MEMORY
     else:
         for j in range(total_cols):
             price[j] = 0.0
@@ -125,7 +135,7 @@ cdef int augment_all(const intp_t[::1] indptr, const intp_t[::1] indices, const 
                         break
                     j = -1
                 if j < 0:
-                    status = -2  # cannot happen: the stand-in of `row` is always reachable
+                    status = NO_PATH  # cannot happen: the stand-in of `row` is always reachable
                     break
                 scanned[j] = 1
                 scanned_list[n_scanned] = j
@@ -194,8 +204,8 @@ def max_weight_matching(const intp_t[::1] indptr, const intp_t[::1] indices, con
     cdef int status
     with nogil:
         status = augment_all(indptr, indices, weights, n_cols, edge_of_row)
-    if status == -1:
+    if status == OUT_OF_MEMORY:
         raise MemoryError()
-    if status != 0:
+    if status != DONE:
         raise RuntimeError("max_weight_matching: no augmenting path (internal error)")
     return edge_of_row_array

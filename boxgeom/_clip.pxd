@@ -1,5 +1,13 @@
 # Convex clipping without epsilons, shared by every polygon kernel of boxgeom.
 #
+# | function                                  | convention                                                    |
+# |-------------------------------------------|---------------------------------------------------------------|
+# | clip_halfplane(src, side, n, dst, p, e)   | keeps the points with side >= 0 (on the line is inside); a crossing point only between endpoints strictly on opposite sides |
+# | clip_by_quad(poly, n, quad, work, &clip)  | clips by a counter-clockwise convex quad; 0 points once the polygon lies on or outside an edge line (zero area); ``clip`` False: ``poly`` is unchanged |
+# | polygon_area(poly, n)                     | signed shoelace area (CCW positive) relative to the first vertex; 0 below 3 points |
+#
+# Points are float64, x and y interleaved; no test has an epsilon (see below).
+#
 # ``clip_by_quad`` is Sutherland-Hodgman: the subject polygon is clipped in turn by
 # the four half-planes to the left of a counter-clockwise convex quad's edges. The
 # side of a point is the sign of ``cross(q - p, x - p)`` with no epsilon: a point on

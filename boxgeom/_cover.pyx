@@ -19,11 +19,13 @@ one finds one tile).
 
 The search for "the first open tile that holds the box" looks only at tiles whose
 anchor (the y1 of a box they held when opened) lies within ``[y2 - H, y1 + H]``: open
-tiles sit in buckets of height H by anchor, each bucket a list in opening order, so a
-box checks two or three buckets instead of every open tile. When all anchors lie
-within four tile heights there are no buckets: the open tiles are scanned in order. Sorting is a radix sort
-(least significant digit first, on packed ``key << bits | index`` words when they fit in
-64 bits, else on key/value pairs), stable.
+tiles sit in buckets of height H by anchor, each bucket a list in opening order (a
+``_buffer.Buffer`` of tile ids), so a box checks two or three buckets instead of every
+open tile. When all anchors lie within four tile heights there are no buckets: the open
+tiles are scanned in order. Buckets and the sort's blocks follow the one cell rule
+(``_cells.cell_of``). Sorting is ``_sort.sort_words`` on packed ``x key | y key | index``
+words when they fit in 64 bits, else ``_sort.radix_sort`` on key/value pairs: stable,
+least significant digit first.
 
 The ``def`` functions return ``(bad_row, result)``, where ``bad_row >= 0`` names the first
 box larger than the tile (and nothing else is computed: the result is None).
@@ -31,13 +33,16 @@ box larger than the tile (and nothing else is computed: the result is None).
 
 from cython.parallel cimport prange
 from libc.math cimport floor
-from libc.stdlib cimport calloc, free, malloc, realloc
+from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy, memmove, memset
 
 cimport numpy as cnp
 
-from boxgeom._kinds cimport box_kind
-from boxgeom._radix cimport bit_length, float_key, int_key, radix_sort, sort_words
+from boxgeom._bits cimport bit_length
+from boxgeom._buffer cimport Buffer, buffer_free, buffer_init, buffer_reserve
+from boxgeom._cells cimport cell_of
+from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, box_kind
+from boxgeom._sort cimport coord_key, radix_sort, sort_words
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint32_t, uint64_t
 
 cnp.import_array()
@@ -47,49 +52,47 @@ ctypedef fused num_t:
     int64_t
     float64_t
 
-# Integer tiles wider than this hold any box (int64 coordinates stay within +-2**61).
-DEF INT_TILE_LIMIT = 4611686018427387904  # 2**62
-# Buckets a search may visit before it falls back to scanning every open tile.
-DEF MAX_BUCKETS = 8
-DEF MAX_SLOTS = 16384
-DEF SERIAL_WITH_GIL = 4096  # below this many boxes the GIL is kept (releasing it costs more)
-# Fields of one tile in Tiles.data.
-DEF LIMIT = 0
-DEF TOP = 1
-DEF BOTTOM = 2
-DEF HIGH = 3
-# Which sweeps run.
-DEF PEER = 0
-DEF BANDED = 1
-DEF BOTH = 2
+cdef enum:
+    INT_TILE_BITS = 62        # integer tiles wider than 2**62 hold any box (int64 coordinates stay within +-2**61)
+    MAX_BUCKETS = 8           # buckets a search may visit before it falls back to scanning every open tile
+    MAX_SLOTS = 16384         # bucket lists at most (beyond, far-apart buckets share a list)
+    SLOT_MINIMUM = 4          # the first capacity of a bucket list
+    SERIAL_WITH_GIL = 4096    # below this many boxes the GIL is kept (releasing it costs more)
+
+cdef enum:
+    # Fields of one tile in Tiles.data.
+    LIMIT = 0
+    TOP = 1
+    BOTTOM = 2
+    HIGH = 3
+
+cdef enum:
+    # Which sweeps run.
+    PEER = 0
+    BANDED = 1
+    BOTH = 2
 
 
-# --- keys and radix sorts --------------------------------------------------------------------
+cdef inline int64_t int_tile_floor(double size) noexcept nogil:
+    """``floor(size)`` of a float tile size as an int64, clamped to 2**62 = ``1 << INT_TILE_BITS``
+    (a larger integer tile holds any box all the same)."""
+    return <int64_t> min(floor(size), <double> ((<int64_t> 1) << INT_TILE_BITS))
 
 
-cdef inline uint64_t ukey(num_t value) noexcept nogil:
-    """Order-preserving map to uint64 (finite values; -0.0 and 0.0 share a key)."""
-    if num_t is int64_t:
-        return int_key(value)
-    else:
-        return float_key(value)
-
-
-cdef inline uint64_t coord_key(coord_t value) noexcept nogil:
-    if coord_t is int32_t or coord_t is int64_t:
-        return ukey(<int64_t> value)
-    else:
-        return ukey(<double> value)
+cdef inline int64_t int_tile_size(object size) except? -1:
+    """A non-negative Python int tile size as an int64, clamped to 2**62 as ``int_tile_floor``
+    does (the limit written out: Cython keeps it as one Python int, not one per call)."""
+    return min(size, 4611686018427387904)
 
 
 # --- tiles -----------------------------------------------------------------------------------
 
 
 cdef struct Slot:
-    # The tiles whose anchors fall in one bucket, oldest first: ids[first:size] (the
-    # ones before ``first`` are closed).
-    intp_t* ids
-    intp_t first, size, capacity
+    # The tiles whose anchors fall in one bucket, oldest first: items first:size of
+    # ``ids`` (intp tile ids; the ones before ``first`` are closed).
+    intp_t first
+    Buffer ids
 
 
 cdef struct Tiles:
@@ -106,12 +109,16 @@ cdef struct Tiles:
 
 cdef bint tiles_init(Tiles* t, intp_t capacity, intp_t slots, size_t item) noexcept nogil:
     """Room for ``capacity`` tiles (at most one per box); False when out of memory."""
+    cdef intp_t k
     memset(t, 0, sizeof(Tiles))
     capacity = capacity if capacity > 0 else 1
     t.n_slots = slots
     t.data = malloc(capacity * 5 * item)  # the fields, then the corners
     t.corner_x = (<char*> t.data) + capacity * 4 * item if t.data != NULL else NULL
     t.slots = <Slot*> calloc(slots, sizeof(Slot)) if slots else NULL
+    if t.slots != NULL:
+        for k in range(slots):
+            buffer_init(&t.slots[k].ids, sizeof(intp_t), SLOT_MINIMUM)
     return t.data != NULL and (t.slots != NULL or not slots)
 
 
@@ -119,21 +126,17 @@ cdef void tiles_free(Tiles* t) noexcept nogil:
     cdef intp_t k
     if t.slots != NULL:
         for k in range(t.n_slots):
-            free(t.slots[k].ids)
+            buffer_free(&t.slots[k].ids)
     free(t.slots)
     free(t.data)
     memset(t, 0, sizeof(Tiles))
 
 
-cdef inline int64_t bucket_of(num_t value, double base, double inverse) noexcept nogil:
-    """Bucket ``floor((value - base) * inverse)`` in float64, clamped to [0, 4e18]: monotonic
-    in ``value``, which is all the bucket lists need (every step rounds monotonically)."""
-    cdef double t = (<double> value - base) * inverse
-    if not (t > 0):
-        return 0
-    if not (t < 4.0e18):
-        return 4000000000000000000
-    return <int64_t> t  # truncation is floor for t > 0
+cdef inline int64_t bucket_of(double value, double base, double inverse) noexcept nogil:
+    """The bucket of an anchor ``value``: ``cell_of`` with 4e18 + 1 cells, so buckets are
+    not bounded in practice but always fit an int64 (bucket lists take them modulo their
+    count)."""
+    return cell_of(value, base, inverse, 4000000000000000001)
 
 
 cdef inline void tiles_open(Tiles* t, num_t limit, num_t top, num_t bottom, num_t height, num_t cx,
@@ -142,8 +145,8 @@ cdef inline void tiles_open(Tiles* t, num_t limit, num_t top, num_t bottom, num_
     later member has ``y2 - H <= top <= y1 + H``). Sets ``failed`` when out of memory."""
     cdef intp_t r = t.count
     cdef Slot* slot
+    cdef Buffer* ids
     cdef num_t* d = (<num_t*> t.data) + 4 * r
-    cdef intp_t* grown
     d[LIMIT] = limit
     d[TOP] = top
     d[BOTTOM] = bottom
@@ -152,20 +155,17 @@ cdef inline void tiles_open(Tiles* t, num_t limit, num_t top, num_t bottom, num_
     t.count += 1
     if not t.n_slots:
         return
-    slot = &t.slots[bucket_of(top, base, inverse) & (t.n_slots - 1)]
-    if slot.first and slot.size == slot.capacity and slot.first * 2 >= slot.size:  # mostly closed: slide the rest down
-        memmove(slot.ids, slot.ids + slot.first, (slot.size - slot.first) * sizeof(intp_t))
-        slot.size -= slot.first
+    slot = &t.slots[bucket_of(<double> top, base, inverse) & (t.n_slots - 1)]
+    ids = &slot.ids
+    if slot.first and ids.size == ids.capacity and slot.first * 2 >= ids.size:  # mostly closed: slide the rest down
+        memmove(ids.data, (<intp_t*> ids.data) + slot.first, (ids.size - slot.first) * sizeof(intp_t))
+        ids.size -= slot.first
         slot.first = 0
-    if slot.size == slot.capacity:
-        grown = <intp_t*> realloc(slot.ids, (2 * slot.capacity + 4) * sizeof(intp_t))
-        if grown == NULL:
-            t.failed = True
-            return
-        slot.ids = grown
-        slot.capacity = 2 * slot.capacity + 4
-    slot.ids[slot.size] = r
-    slot.size += 1
+    if not buffer_reserve(ids, 1):
+        t.failed = True
+        return
+    (<intp_t*> ids.data)[ids.size] = r
+    ids.size += 1
 
 
 cdef inline void tiles_join(Tiles* t, intp_t r, num_t y1, num_t y2, num_t height) noexcept nogil:
@@ -214,7 +214,7 @@ cdef inline intp_t tiles_find(Tiles* t, num_t x1, num_t y1, num_t x2, num_t y2, 
     cdef const num_t* data = <const num_t*> t.data
     cdef num_t high = y1 + height, lo_value, hi_value, slack
     cdef int64_t lo, hi, b
-    cdef intp_t best = t.count, r, j, mask = t.n_slots - 1
+    cdef intp_t best = t.count, r, j, size, mask = t.n_slots - 1
     cdef Slot* slot
     cdef intp_t* ids
     if not t.n_slots:
@@ -227,18 +227,19 @@ cdef inline intp_t tiles_find(Tiles* t, num_t x1, num_t y1, num_t x2, num_t y2, 
         slack = ((y1 if y1 >= 0 else -y1) + (y2 if y2 >= 0 else -y2) + height) * 1e-15
         lo_value = (y2 - height) - slack
         hi_value = high + slack
-    lo = bucket_of(lo_value, base, inverse)
-    hi = bucket_of(hi_value, base, inverse)
+    lo = bucket_of(<double> lo_value, base, inverse)
+    hi = bucket_of(<double> hi_value, base, inverse)
     if hi - lo >= MAX_BUCKETS or hi - lo >= t.n_slots:
         return tiles_scan(t, x1, y1, x2, y2, high)
     for b in range(lo, hi + 1):
         slot = &t.slots[b & mask]
-        ids = slot.ids
+        ids = <intp_t*> slot.ids.data
+        size = slot.ids.size
         j = slot.first
-        while j < slot.size and data[4 * ids[j] + LIMIT] < x1:
+        while j < size and data[4 * ids[j] + LIMIT] < x1:
             j += 1
         slot.first = j
-        while j < slot.size and ids[j] < best:
+        while j < size and ids[j] < best:
             if holds(data + 4 * ids[j], y1, x2, y2, high):
                 best = ids[j]
             else:
@@ -328,7 +329,7 @@ cdef void flush_band(const coord_t* s, intp_t* wait, intp_t count, num_t width, 
     if count == 0:
         return
     for k in range(count):
-        keys[k] = ukey(<num_t> s[4 * wait[k] + 1])
+        keys[k] = coord_key(<num_t> s[4 * wait[k] + 1])
     radix_sort(keys, wait, count, ktmp, vtmp)
     for k in range(count + 1):
         p = wait[k] if k < count else -1
@@ -366,16 +367,6 @@ cdef intp_t first_too_big(const coord_t* boxes, intp_t n, double width, double h
     return -1
 
 
-cdef inline intp_t block_of(double x, double low, double scale, intp_t blocks) noexcept nogil:
-    """Block of x1 value ``x``: ``(x - low) * scale`` truncated, within [0, blocks); monotonic."""
-    cdef double t = (x - low) * scale
-    if not (t > 0):
-        return 0
-    if not (t < blocks):
-        return blocks - 1
-    return <intp_t> t
-
-
 cdef intp_t prepare(const coord_t* boxes, intp_t n, intp_t* order, coord_t* s, int n_threads) noexcept nogil:
     """Copy the rows into ``s`` sorted by (x1, y1), ties by index, and their indices into
     ``order``. Return -1 when out of memory.
@@ -383,7 +374,7 @@ cdef intp_t prepare(const coord_t* boxes, intp_t n, intp_t* order, coord_t* s, i
     Two levels, so that main memory is streamed rather than read at random: the rows
     are scattered into blocks of consecutive x1 ranges (about 4096 rows each), then
     each block is sorted in cache (radix sort on packed ``x key | y key | position``
-    words when they fit in 64 bits, else on y1 then x1).
+    words when they fit in 64 bits, else on y1 then x1). Blocks follow ``cell_of``.
     """
     cdef intp_t i, b, p, lo, hi, m, largest = 0, blocks = 1
     cdef uint64_t xmin = <uint64_t> -1, ymin = <uint64_t> -1, xmax = 0, ymax = 0, kx, ky
@@ -423,12 +414,12 @@ cdef intp_t prepare(const coord_t* boxes, intp_t n, intp_t* order, coord_t* s, i
         starts[0] = largest = n
     else:
         for i in range(n):
-            starts[block_of(<double> boxes[4 * i + 0], low, scale, blocks) + 1] += 1
+            starts[cell_of(<double> boxes[4 * i + 0], low, scale, blocks) + 1] += 1
         for b in range(blocks):
             starts[b + 1] += starts[b]
             largest = starts[b + 1] - starts[b] if starts[b + 1] - starts[b] > largest else largest
         for i in range(n):
-            b = block_of(<double> boxes[4 * i + 0], low, scale, blocks)
+            b = cell_of(<double> boxes[4 * i + 0], low, scale, blocks)
             p = starts[b]
             starts[b] += 1
             s[4 * p] = boxes[4 * i + 0]
@@ -751,13 +742,13 @@ def tile_cover(cnp.ndarray boxes not None, double width, double height, bint bot
     cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
     cdef void* data = cnp.PyArray_DATA(boxes)
     cdef int sweeps = BOTH if both else BANDED
-    cdef int64_t w_int = <int64_t> min(floor(width), <double> INT_TILE_LIMIT)
-    cdef int64_t h_int = <int64_t> min(floor(height), <double> INT_TILE_LIMIT)
-    if kind == 0:
+    cdef int64_t w_int = int_tile_floor(width)
+    cdef int64_t h_int = int_tile_floor(height)
+    if kind == KIND_INT32:
         return cover(<const int32_t*> data, n, width, height, w_int, h_int, sweeps, n_threads, False)
-    if kind == 1:
+    if kind == KIND_INT64:
         return cover(<const int64_t*> data, n, width, height, w_int, h_int, sweeps, n_threads, False)
-    if kind == 2:
+    if kind == KIND_FLOAT32:
         return cover(<const float32_t*> data, n, width, height, w_int, h_int, sweeps, n_threads, False)
     return cover(<const float64_t*> data, n, width, height, w_int, h_int, sweeps, n_threads, False)
 
@@ -774,14 +765,14 @@ def peer_cover(cnp.ndarray boxes not None, width, height):
     cdef int kind = box_kind(boxes)
     cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
     cdef void* data = cnp.PyArray_DATA(boxes)
-    cdef int64_t w_int = min(width, INT_TILE_LIMIT)
-    cdef int64_t h_int = min(height, INT_TILE_LIMIT)
+    cdef int64_t w_int = int_tile_size(width)
+    cdef int64_t h_int = int_tile_size(height)
     cdef double w = w_int, h = h_int
-    if kind == 0:
+    if kind == KIND_INT32:
         return cover(<const int32_t*> data, n, w, h, w_int, h_int, PEER, 1, True)
-    if kind == 1:
+    if kind == KIND_INT64:
         return cover(<const int64_t*> data, n, w, h, w_int, h_int, PEER, 1, True)
-    if kind == 2:
+    if kind == KIND_FLOAT32:
         return cover(<const float32_t*> data, n, w, h, w_int, h_int, PEER, 1, True)
     return cover(<const float64_t*> data, n, w, h, w_int, h_int, PEER, 1, True)
 
@@ -795,10 +786,10 @@ def peer_one_tile(cnp.ndarray boxes not None, width, height):
     cdef int kind = box_kind(boxes)
     cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
     cdef void* data = cnp.PyArray_DATA(boxes)
-    cdef int64_t w = min(width, INT_TILE_LIMIT), h = min(height, INT_TILE_LIMIT)
-    if kind == 0:
+    cdef int64_t w = int_tile_size(width), h = int_tile_size(height)
+    if kind == KIND_INT32:
         return one_tile_sizes(<const int32_t*> data, n, w, h)
-    if kind == 1:
+    if kind == KIND_INT64:
         return one_tile_sizes(<const int64_t*> data, n, w, h)
     return None
 

@@ -1,30 +1,32 @@
 import numpy as np
 import numpy.typing as npt
 
-# Inputs: C-contiguous int32, int64, float32 or float64 (one fused type for both
-# arrays); rows of 5 columns are rotated boxes, rows of 8 columns convex quads.
+# Inputs: C-contiguous int32, int64, float32 or float64 (one dtype for both arrays);
+# rows of 5 columns are rotated boxes (cx, cy, w, h, angle), rows of 8 columns convex
+# quads. The kernels read them as const coord_t[:, ::1].
+_Boxes = npt.NDArray[np.int32] | npt.NDArray[np.int64] | npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
 def first_invalid(
     boxes: npt.NDArray[np.float64],  # const double[:, ::1] (n, 5)
     limit: float,
 ) -> int: ...
 def corners(
-    boxes: npt.NDArray[np.generic],  # const coord_t[:, ::1] (n, 5)
+    boxes: _Boxes,  # const coord_t[:, ::1] (n, 5)
     degrees: bool,
     flip: bool,
     out: npt.NDArray[np.float64],  # double[:, :, ::1] (n, 4, 2)
     n_threads: int,
 ) -> None: ...
 def bounds(
-    boxes: npt.NDArray[np.generic],  # const coord_t[:, ::1] (n, 5)
+    boxes: _Boxes,  # const coord_t[:, ::1] (n, 5)
     degrees: bool,
     flip: bool,
     out: npt.NDArray[np.float64],  # double[:, ::1] (n, 4)
     n_threads: int,
 ) -> None: ...
 def pairwise(
-    boxes1: npt.NDArray[np.generic],  # const coord_t[:, ::1]
-    boxes2: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    boxes1: _Boxes,  # const coord_t[:, ::1] (n, 5) or (n, 8)
+    boxes2: _Boxes,  # const coord_t[:, ::1] (m, 5) or (m, 8)
     degrees: bool,
     flip: bool,
     iou: bool,
@@ -32,8 +34,8 @@ def pairwise(
     n_threads: int,
 ) -> None: ...
 def aligned(
-    boxes1: npt.NDArray[np.generic],  # const coord_t[:, ::1]
-    boxes2: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    boxes1: _Boxes,  # const coord_t[:, ::1] (n, 5) or (n, 8)
+    boxes2: _Boxes,  # const coord_t[:, ::1] (n, 5) or (n, 8)
     degrees: bool,
     flip: bool,
     iou: bool,
@@ -41,8 +43,8 @@ def aligned(
     n_threads: int,
 ) -> None: ...
 def on_pairs(
-    boxes1: npt.NDArray[np.generic],  # const coord_t[:, ::1]
-    boxes2: npt.NDArray[np.generic],  # const coord_t[:, ::1]
+    boxes1: _Boxes,  # const coord_t[:, ::1] (n, 5) or (n, 8)
+    boxes2: _Boxes,  # const coord_t[:, ::1] (m, 5) or (m, 8)
     pairs: npt.NDArray[np.intp],  # const intp_t[:, ::1] (2, k)
     same: bool,
     degrees: bool,

@@ -47,11 +47,14 @@ __all__ = [
     "rotated_nms",
 ]
 
-# Below this much work (a few milliseconds on one core) one thread is faster than
-# waking the OpenMP team, especially on a busy machine; results are identical either way.
-_PARALLEL_PAIRS = 20_000  # clipped pairs (elementwise, sparse)
-_PARALLEL_CELLS = 1 << 20  # matrix cells (most are rejected by their bounds)
-_PARALLEL_BOXES = 50_000  # boxes handed to the pair engine
+# Thread counts come from _threads.kernel_threads with the keys "rotated_cells" (corners,
+# matrix cells), "rotated_pairs" (clipped pairs: elementwise, sparse) and "rotated_boxes"
+# (boxes handed to the pair engine); results never depend on them.
+
+# The old spelling of that rule, kept for rotated_nms only until it reads the same keys
+# through kernel_threads (that function belongs to another change; delete this block then).
+_PARALLEL_PAIRS = PARALLEL_FROM["rotated_pairs"]
+_PARALLEL_BOXES = PARALLEL_FROM["rotated_boxes"]
 
 
 def _threads(n_threads: int | None, work: int, minimum: int) -> int:
@@ -100,7 +103,8 @@ def rotated_corners(
     degrees, flip = _options(angle_unit, convention)
     array = as_rotated(boxes)
     out = np.empty((array.shape[0], 4, 2))
-    _rotated.corners(array, degrees, flip, out, _threads(n_threads, array.shape[0], _PARALLEL_CELLS))
+    threads = kernel_threads(n_threads, array.shape[0], "rotated_cells")
+    _rotated.corners(array, degrees=degrees, flip=flip, out=out, n_threads=threads)
     return out
 
 
@@ -134,10 +138,12 @@ def _overlap(boxes1, boxes2, aligned, angle_unit, convention, n_threads, iou, qu
     if aligned:
         check_same_length(first, second, *names)
         out = np.empty(n)
-        _rotated.aligned(first, second, degrees, flip, iou, out, _threads(n_threads, n, _PARALLEL_PAIRS))
+        threads = kernel_threads(n_threads, n, "rotated_pairs")
+        _rotated.aligned(first, second, degrees=degrees, flip=flip, iou=iou, out=out, n_threads=threads)
     else:
         out = np.empty((n, m))
-        _rotated.pairwise(first, second, degrees, flip, iou, out, _threads(n_threads, n * m, _PARALLEL_CELLS))
+        threads = kernel_threads(n_threads, n * m, "rotated_cells")
+        _rotated.pairwise(first, second, degrees=degrees, flip=flip, iou=iou, out=out, n_threads=threads)
     return out
 
 
@@ -237,13 +243,13 @@ def rotated_iou(
 
 
 def _candidates(first: np.ndarray, second: np.ndarray | None, degrees: bool, flip: bool, threads: int) -> np.ndarray:
-    """Pairs whose padded axis-aligned bounds overlap, from the pair engine (tile grid)."""
+    """Pairs whose padded axis-aligned bounds overlap, from the pair engine (strict overlap)."""
     bounds1 = np.empty((first.shape[0], 4))
-    _rotated.bounds(first, degrees, flip, bounds1, threads)
+    _rotated.bounds(first, degrees=degrees, flip=flip, out=bounds1, n_threads=threads)
     if second is None:
         return find_pairs(bounds1, n_threads=threads)
     bounds2 = np.empty((second.shape[0], 4))
-    _rotated.bounds(second, degrees, flip, bounds2, threads)
+    _rotated.bounds(second, degrees=degrees, flip=flip, out=bounds2, n_threads=threads)
     return find_pairs_between(bounds1, bounds2, n_threads=threads)
 
 
@@ -307,11 +313,12 @@ def rotated_iou_pairs(
     else:
         first, second = common_dtype(as_rotated(boxes1, "boxes1"), as_rotated(boxes2, "boxes2"))
         other = second
-    threads = _threads(n_threads, first.shape[0] + (0 if other is None else second.shape[0]), _PARALLEL_BOXES)
+    threads = kernel_threads(n_threads, first.shape[0] + (0 if other is None else second.shape[0]), "rotated_boxes")
     pairs = _candidates(first, other, degrees, flip, threads)
     iou = np.empty(pairs.shape[1])
-    work_threads = 1 if pairs.shape[1] < _PARALLEL_PAIRS else threads
-    _rotated.on_pairs(first, second, pairs, other is None, degrees, flip, True, iou, work_threads)
+    work_threads = 1 if pairs.shape[1] < PARALLEL_FROM["rotated_pairs"] else threads
+    _rotated.on_pairs(first, second, pairs, same=other is None, degrees=degrees, flip=flip, iou=True, out=iou,
+                      n_threads=work_threads)
     keep = iou > min_iou
     if keep.all():
         return pairs, iou

@@ -213,7 +213,7 @@ def _grads(
 ) -> tuple[SetAreas, dict[str, tuple[np.ndarray, np.ndarray]]]:
     """Areas and gradients of validated float64 xyxy sets, the gradients in ``fmt``."""
     threads = effective_n_threads(n_threads)
-    (area_red, area_blue, inter, union), raw = _setarea.set_area_grads(red_xyxy, blue_xyxy, threads)
+    (area_red, area_blue, inter, union), raw = _setarea.set_area_grads(red_xyxy, blue_xyxy, n_threads=threads)
     areas = SetAreas(area_red, area_blue, inter, union, inter / union if union > 0 else 0.0)
     n_red = red_xyxy.shape[0]
     # grads[side, name, box, coordinate]: sides (minus, plus), names as NAMES

@@ -459,7 +459,7 @@ def test_tile_cover_each_sweep_is_valid(seed, dtype):
     boxes = np.hstack([corner, corner + rng.uniform(0, 40, (n, 2)).astype(corner.dtype)]).astype(dtype)
     for width, height in ((40, 40), (55.5, 41.0), (400, 60)):
         for both in (False, True):
-            bad, (tiles, indptr, indices) = _cover.tile_cover(boxes, width, height, both, 1)
+            bad, (tiles, indptr, indices) = _cover.tile_cover(boxes, width, height, both=both, n_threads=1)
             assert bad == -1
             w, h = (width, height) if dtype.kind == "f" else (int(width), int(height))
             check_cover(boxes, tiles, indptr, indices, w, h)

@@ -16,7 +16,7 @@ import shapely
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from boxgeom import _nms, rotated
+from boxgeom import _nms, _threads
 from boxgeom.datasets import random_rotated_boxes
 from boxgeom.rotated import (
     polygon_iou,
@@ -617,8 +617,8 @@ def test_suppress_kernel_generic_graph():
 
 def test_thread_count_does_not_change_results(monkeypatch):
     # small inputs run on one thread whatever n_threads says: lower the thresholds
-    for name in ("_PARALLEL_PAIRS", "_PARALLEL_CELLS", "_PARALLEL_BOXES"):
-        monkeypatch.setattr(rotated, name, 0)
+    for name in ("rotated_pairs", "rotated_cells", "rotated_boxes"):
+        monkeypatch.setitem(_threads.PARALLEL_FROM, name, 0)
     boxes = scene(400, 15)
     scores = np.random.default_rng(0).random(400)
     for n_threads in (2, -1):

@@ -9,7 +9,6 @@ import argparse
 import subprocess
 import sys
 
-import numpy as np
 
 from .harness import PEAK_RSS_EXPRESSION, Row, median_time, optional, peak_rss_mb, print_table
 from boxgeom import compat, find_pairs, find_pairs_between

@@ -1,7 +1,7 @@
 """Input checks of box arrays in one pass, without numpy temporaries, and the box formats.
 
-``_validate.py`` calls :func:`first_bad_row` (or the one-call probe :func:`valid_boxes`)
-once per box array and turns its answer into the error message; at small n this saves
+``_validate.py`` and ``formats.py`` call :func:`first_bad_row` (or the one-call probe
+:func:`valid_boxes`) once per box array and turn its answer into the error message; at small n this saves
 the several microseconds that a chain of numpy reductions costs, and at large n it
 reads the array once. :func:`xywh_to_xyxy` converts checked xywh boxes in the same
 pass.

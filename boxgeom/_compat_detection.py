@@ -17,16 +17,9 @@ import numpy.typing as npt
 
 from boxgeom import _checks, _compat_index, _cover, _match, _nms
 from boxgeom._threads import kernel_threads
-from boxgeom._validate import (
-    INT64_LIMIT,
-    InvalidBoxesError,
-    as_compat_boxes,
-    as_float64_boxes,
-    as_scores,
-    check_size_int,
-    common_dtype,
-    compat_tile_error,
-)
+from boxgeom._compat_checks import InvalidBoxesError, as_compat_boxes, check_size_int, compat_tile_error
+from boxgeom._validate import INT64_LIMIT, as_scores, common_dtype
+from boxgeom.formats import as_float64_boxes
 
 __all__ = ["BoxIntersector", "efficient_coverage", "find_best_matches", "find_non_max_suppressed"]
 

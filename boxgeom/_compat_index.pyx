@@ -24,7 +24,7 @@ from boxgeom._checks cimport EXACT
 from boxgeom._index cimport StaticIndex
 
 from boxgeom._index import build
-from boxgeom._validate import check_size_int
+from boxgeom._compat_checks import check_size_int
 
 cimport numpy as cnp
 

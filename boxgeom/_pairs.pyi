@@ -10,5 +10,5 @@ def find_pairs(
     self_join: bool,
     touching: bool,
     n_threads: int,
-    method: int,  # a value of METHOD_CODES
+    method: int = ...,  # a value of METHOD_CODES (default: "auto")
 ) -> npt.NDArray[np.intp]: ...

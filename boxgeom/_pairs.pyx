@@ -75,7 +75,7 @@ cdef intp_t parallel_from = PARALLEL_FROM["pairs"]
 
 
 def find_pairs(cnp.ndarray query not None, cnp.ndarray index not None, *, bint self_join, bint touching,
-               int n_threads, int method):
+               int n_threads, int method=METHOD_AUTO):
     """Return the sorted (2, k) intp pairs of overlapping boxes of ``query`` and ``index``.
 
     Both are validated C-contiguous (n, 4) xyxy boxes of one dtype (int32, int64, float32

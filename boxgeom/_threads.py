@@ -74,18 +74,3 @@ def kernel_threads(n_threads: int | None, work: int, kind: str) -> int:
         return 1
     return effective_n_threads(n_threads)
 
-
-# Below this many elements of work a parallel region costs more than it saves.
-PARALLEL_WORK = PARALLEL_FROM["iou"]
-
-
-def threads_for(work: int, threads: int, minimum: int = PARALLEL_WORK) -> int:
-    """Return ``threads``, or 1 when ``work`` is below ``minimum`` (being replaced by
-    :func:`kernel_threads`).
-
-    Examples
-    --------
-    >>> threads_for(1_000, 8), threads_for(10**6, 8)
-    (1, 8)
-    """
-    return threads if work >= minimum else 1

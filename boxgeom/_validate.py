@@ -1,7 +1,9 @@
-"""Every input check of boxgeom, and every error message, in one place.
+"""The input checks that several modules share, and their error messages.
 
-Public functions call these once, at the top, and hand the kernels arrays that
-need no further checking: C-contiguous, one of the four kernel dtypes (int32,
+Checks tied to box formats are in ``formats`` (``as_boxes``: boxes into ``xyxy``);
+checks used by one module live beside it (``_compat_checks``, ``dask``, ``plot``).
+Public functions call them once, at the top, and hand the kernels arrays that need
+no further checking: C-contiguous, one of the four kernel dtypes (int32,
 int64, float32, float64), finite, ``x1 <= x2`` and ``y1 <= y2``.
 
 Messages follow one template: ``"{argument}: expected {what}, got {actual}"``.
@@ -17,7 +19,6 @@ import numpy as np
 
 from boxgeom import _checks
 
-FORMATS = ("xyxy", "xywh", "cxcywh")
 KERNEL_DTYPES = (np.dtype(np.int32), np.dtype(np.int64), np.dtype(np.float32), np.dtype(np.float64))
 # Small types are widened (with one copy) before they reach a kernel.
 _WIDEN: dict[np.dtype, np.dtype] = {
@@ -31,20 +32,6 @@ _WIDEN: dict[np.dtype, np.dtype] = {
 # int64 coordinates must stay this far from the int64 limits so that x + w and
 # x2 - x1 can never wrap, whatever the format.
 INT64_LIMIT = 2**61
-
-
-class InvalidBoxesError(ValueError, AssertionError):
-    """Bad box input: a ``ValueError`` that ``except AssertionError`` also catches.
-
-    ``boxgeom.compat`` raises it where box-intersect-lib raises ``AssertionError``.
-    """
-
-
-def check_fmt(fmt: Any, name: str = "fmt") -> str:
-    """Return ``fmt`` if it is one of :data:`FORMATS`, else raise ValueError."""
-    if fmt not in FORMATS:
-        raise ValueError(f"{name}: expected one of {', '.join(map(repr, FORMATS))}, got {fmt!r}")
-    return fmt
 
 
 def check_flag(value: Any, name: str) -> bool:
@@ -130,7 +117,7 @@ def as_array(values: Any, name: str, columns: int, order: int = _checks.ORDER_NO
     if reason == _checks.OUT_OF_RANGE:
         raise ValueError(f"{name}: expected int64 coordinates within +-2**61, got row {row}: {array[row].tolist()}")
     if reason == _checks.NEGATIVE_SIZE:
-        raise ValueError(_negative_size_message(name, order, row))
+        raise ValueError(negative_size_message(name, order, row))
     return array
 
 
@@ -142,79 +129,9 @@ def check_finite(array: np.ndarray, name: str) -> None:
         raise ValueError(f"{name}: expected finite values, got NaN or inf in row {row}: {array[row].tolist()}")
 
 
-def to_xyxy(array: np.ndarray, fmt: str, name: str) -> np.ndarray:
-    """Convert checked ``(n, 4)`` boxes in ``fmt`` to ``xyxy``; xyxy input is returned as is.
-
-    Integer ``xywh`` keeps int32 when every ``x + w`` fits, else becomes int64 (it
-    never wraps); integer ``cxcywh`` becomes float64 (the half-sizes need not be
-    integers).
-    """
-    if fmt == "xyxy":
-        return array
-    if fmt == "xywh":
-        return _xywh_to_xyxy(array, name, strict=False)
-    else:  # cxcywh
-        if array.dtype.kind == "i":
-            array = array.astype(np.float64)
-        half = array[:, 2:] / 2
-        out = np.empty_like(array)
-        np.subtract(array[:, :2], half, out=out[:, :2])
-        np.add(array[:, :2], half, out=out[:, 2:])
-    if out.dtype.kind == "f":
-        check_finite(out, name)  # x + w can overflow to inf
-    return out
-
-
-def _xywh_to_xyxy(array: np.ndarray, name: str, strict: bool) -> np.ndarray:
-    """``_checks.xywh_to_xyxy`` with its errors: a size <= 0 (``strict``: the compat rule) or an inf sum."""
-    out, row, reason = _checks.xywh_to_xyxy(array, strict)
-    if out is not None:
-        return out
-    if reason == _checks.NEGATIVE_SIZE:
-        raise InvalidBoxesError(f"{COMPAT_SIZE}; {name}: row {row} is {array[row].tolist()}")
-    raise ValueError(f"{name}: expected finite values, got NaN or inf in row {row}: x + w overflows {array[row].tolist()}")
-
-
-def check_ordered(xyxy: np.ndarray, name: str, fmt: str = "xyxy") -> None:
-    """Raise ValueError naming the first box with ``x2 < x1`` or ``y2 < y1`` (negative w/h)."""
-    bad = (xyxy[:, 2] < xyxy[:, 0]) | (xyxy[:, 3] < xyxy[:, 1])
-    if bad.any():
-        order = _checks.ORDER_CORNERS if fmt == "xyxy" else _checks.ORDER_SIZES
-        raise ValueError(_negative_size_message(name, order, int(np.flatnonzero(bad)[0])))
-
-
-def _negative_size_message(name: str, order: int, row: int) -> str:
+def negative_size_message(name: str, order: int, row: int) -> str:
     what = "x2 < x1 or y2 < y1" if order == _checks.ORDER_CORNERS else "a negative width or height"
     return f"{name}: expected boxes with non-negative size, got {what} in row {row}"
-
-
-def as_boxes(boxes: Any, name: str = "boxes", fmt: str = "xyxy") -> np.ndarray:
-    """Return validated ``(n, 4)`` boxes in ``xyxy``, C-contiguous, in a kernel dtype.
-
-    Examples
-    --------
-    >>> as_boxes([[0, 0, 2, 2]]).dtype
-    dtype('int64')
-    >>> as_boxes([[0, 0, 2, 2]], fmt="xywh").tolist()
-    [[0, 0, 2, 2]]
-    """
-    if fmt == "xyxy":
-        valid = _checks.valid_boxes(boxes, _checks.ORDER_CORNERS, INT64_LIMIT)  # the common case, in one call
-        if valid is not None:
-            return valid
-    check_fmt(fmt)
-    order = _checks.ORDER_CORNERS if fmt == "xyxy" else _checks.ORDER_SIZES
-    return to_xyxy(as_array(boxes, name, 4, order), fmt, name)
-
-
-def as_box_pair(boxes1: Any, boxes2: Any, fmt: str = "xyxy") -> tuple[np.ndarray, np.ndarray]:
-    """Validate two box arrays and bring them to one common kernel dtype (``np.result_type``)."""
-    first = as_boxes(boxes1, "boxes1", fmt)
-    second = as_boxes(boxes2, "boxes2", fmt)
-    if first.dtype == second.dtype:
-        return first, second
-    common = kernel_dtype(np.result_type(first.dtype, second.dtype), "boxes")
-    return first.astype(common, copy=False), second.astype(common, copy=False)
 
 
 def as_pairs(pairs: Any, n1: int, n2: int, name: str = "pairs") -> np.ndarray:
@@ -261,22 +178,6 @@ def check_side(side: Any, name: str = "side") -> str:
     if side not in SIDES:
         raise ValueError(f"{name}: expected one of {', '.join(map(repr, SIDES))}, got {side!r}")
     return side
-
-
-def as_float64_boxes(boxes: Any, name: str = "boxes", fmt: str = "xyxy") -> np.ndarray:
-    """Return finite ``(n, 4)`` boxes as C-contiguous float64 ``xyxy``, without the order check.
-
-    For set areas an inverted or zero-area box is valid: it is empty. Integer
-    coordinates must be exact in float64 (within +-2**53).
-    """
-    check_fmt(fmt)
-    array = to_xyxy(as_array(boxes, name, 4), fmt, name)
-    if array.dtype.kind == "i" and array.size:
-        outside = np.abs(array) > FLOAT64_EXACT
-        if outside.any():
-            row = int(np.flatnonzero(outside.any(axis=1))[0])
-            raise ValueError(f"{name}: expected integer coordinates within +-2**53 (exact in float64), got row {row}")
-    return np.ascontiguousarray(array, dtype=np.float64)
 
 
 ANGLE_UNITS = ("deg", "rad")
@@ -400,40 +301,6 @@ def check_n_rows(n: Any, name: str = "n") -> int:
     return int(n)
 
 
-# box-intersect-lib's messages, verbatim (typo included), for boxgeom.compat.
-COMPAT_SHAPE = "Expects 2nd dimension of box array to be size 4 (x, y, width, height)"
-COMPAT_SIZE = "Expects width and hight of boxes to be greater than 0"
-COMPAT_BOX = "Expects box array to be size 4 (x, y, width, height)"
-
-
-def as_compat_boxes(boxes: Any, name: str = "boxes_array", valid: np.ndarray | None = None) -> np.ndarray:
-    """Validate box-intersect-lib input (xywh, w > 0, h > 0) and return it as xyxy.
-
-    Shape and size errors raise :class:`InvalidBoxesError` with the peer's message
-    (plus the argument and row); int64, float and list input are accepted. ``valid``:
-    what ``_checks.valid_boxes(boxes, ORDER_SIZES, INT64_LIMIT)`` already gave, if not
-    None (that scan is then skipped).
-    """
-    if valid is None:  # the common case, in two calls
-        valid = _checks.valid_boxes(boxes, _checks.ORDER_SIZES, INT64_LIMIT)
-    if valid is not None:
-        xyxy = _checks.xywh_to_xyxy(valid, True)[0]
-        if xyxy is not None:
-            return xyxy
-    array = np.asarray(boxes)
-    if array.dtype.kind in "iuf" and (array.ndim != 2 or array.shape[1] != 4):
-        raise InvalidBoxesError(f"{COMPAT_SHAPE}; {name}: got shape {array.shape}")
-    return _xywh_to_xyxy(as_array(array, name, 4), name, strict=True)
-
-
-def as_compat_box(box: Any, name: str = "box1") -> np.ndarray:
-    """Validate one box-intersect-lib box (length 4, xywh, w > 0, h > 0); return it as a (1, 4) xyxy array."""
-    array = np.asarray(box)
-    if array.dtype.kind in "iuf" and array.shape != (4,):
-        raise InvalidBoxesError(f"{COMPAT_BOX}; {name}: got shape {array.shape}")
-    return as_compat_boxes(array.reshape(1, 4), name)
-
-
 def as_labels(labels: Any, n: int, name: str = "idxs", boxes_name: str = "boxes") -> np.ndarray:
     """Return category labels as a C-contiguous int64 ``(n,)`` array (integer dtypes only)."""
     array = np.asarray(labels)
@@ -462,42 +329,3 @@ def check_fits_tile(xyxy: np.ndarray, width: float, height: float, name: str = "
         )
 
 
-def check_size_int(value: Any, name: str) -> int:
-    """Return ``value`` as a non-negative int (box-intersect-lib's u32 sizes), else raise."""
-    if type(value) is int and value >= 0:  # the common case, without the ABC checks
-        return value
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"{name}: expected a non-negative int, got {type(value).__name__}")
-    if value < 0:
-        raise ValueError(f"{name}: expected a non-negative int, got {value}")
-    return int(value)
-
-
-def compat_tile_error(width: Any, height: Any, tile_width: int, tile_height: int) -> InvalidBoxesError:
-    """box-intersect-lib's error for a box that does not fit its tile, verbatim."""
-    return InvalidBoxesError(
-        f"Box has size: ({width}, {height}), could not fit in tile of size: ({tile_width}, {tile_height})"
-    )
-
-
-def as_float64_box(box: Any, name: str = "box", fmt: str = "xyxy") -> tuple[float, float, float, float]:
-    """Return one box (a length-4 sequence) as a float64 xyxy tuple ``(x1, y1, x2, y2)``.
-
-    Same rules as :func:`as_float64_boxes` plus the order check; a list or tuple of
-    four Python numbers in xyxy takes a fast path (single queries of an index).
-    """
-    if fmt == "xyxy" and type(box) in (tuple, list) and len(box) == 4 and all(type(v) in (int, float) for v in box):
-        x1, y1, x2, y2 = box
-        if (
-            all(math.isfinite(v) and -FLOAT64_EXACT <= v <= FLOAT64_EXACT for v in box)
-            and x1 <= x2
-            and y1 <= y2
-        ):
-            return float(x1), float(y1), float(x2), float(y2)
-    array = np.asarray(box)
-    if array.dtype.kind in "iuf" and array.shape != (4,):
-        raise ValueError(f"{name}: expected shape (4,), got {array.shape}")
-    out = as_float64_boxes(array.reshape(1, 4) if array.shape == (4,) else array, name, fmt)
-    check_ordered(out, name, fmt)
-    x1, y1, x2, y2 = out[0].tolist()
-    return x1, y1, x2, y2

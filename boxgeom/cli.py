@@ -19,7 +19,8 @@ from typing import Any, Callable, Iterator, Sequence
 import numpy as np
 
 from boxgeom._io import BOX_COLUMNS, InputFileError, box_columns, read_table, write_table
-from boxgeom._validate import FORMATS, as_boxes, as_rotated, as_scores
+from boxgeom._validate import as_rotated, as_scores
+from boxgeom.formats import FORMATS, as_boxes
 
 SAMPLE_SIZE = 100_000
 SAMPLE_REGION = 12_650  # the peer benchmark's density (1M boxes in 40000 x 40000)

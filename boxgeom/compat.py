@@ -27,7 +27,7 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _csr
+from boxgeom import _csr, _pairs
 from boxgeom._compat_detection import (
     BoxIntersector,
     efficient_coverage,
@@ -35,8 +35,8 @@ from boxgeom._compat_detection import (
     find_non_max_suppressed,
 )
 from boxgeom._threads import kernel_threads
-from boxgeom._validate import InvalidBoxesError, as_compat_box, as_compat_boxes, common_dtype
-from boxgeom.pairs import _find
+from boxgeom._compat_checks import InvalidBoxesError, as_compat_box, as_compat_boxes
+from boxgeom._validate import common_dtype
 
 __all__ = [
     "BoxIntersector",
@@ -84,7 +84,7 @@ def find_intersecting_boxes(boxes_array: npt.ArrayLike) -> list[np.ndarray]:
     """
     xyxy = as_compat_boxes(boxes_array, "boxes_array")
     threads = kernel_threads(None, len(xyxy), "pairs")
-    pairs = _find(xyxy, xyxy, self_join=True, touching=False, threads=threads, method="auto")
+    pairs = _pairs.find_pairs(xyxy, xyxy, self_join=True, touching=False, n_threads=threads)
     return _adjacency(pairs, len(xyxy), symmetric=True)
 
 
@@ -118,7 +118,7 @@ def find_intersecting_boxes_asym(boxes_array_src: npt.ArrayLike, boxes_array_des
     else:
         src, dest = common_dtype(src, as_compat_boxes(boxes_array_dest, "boxes_array_dest"))
     threads = kernel_threads(None, len(src) + len(dest), "pairs")
-    pairs = _find(src, dest, self_join=False, touching=False, threads=threads, method="auto")
+    pairs = _pairs.find_pairs(src, dest, self_join=False, touching=False, n_threads=threads)
     return _adjacency(pairs, len(src), symmetric=False)
 
 

@@ -28,15 +28,14 @@ import numpy as np
 
 from boxgeom.formats import FORMAT_COLUMNS, ROTATED_COLUMNS
 from boxgeom._validate import (
-    as_boxes,
     as_rotated,
     check_angle_unit,
     check_convention,
     check_flag,
-    check_fmt,
     check_n_threads,
     check_positive,
 )
+from boxgeom.formats import as_boxes, check_fmt
 
 __all__ = ["FMT_COLUMNS", "ROTATED_COLUMNS", "find_pairs", "find_pairs_between", "run_pairs_cli"]
 

@@ -13,18 +13,10 @@ from __future__ import annotations
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _assign, _cover, _iou, _match, _nms
-from boxgeom._threads import PARALLEL_FROM, effective_n_threads, kernel_threads
-from boxgeom._validate import (
-    as_box_pair,
-    as_boxes,
-    as_labels,
-    as_scores,
-    check_fits_tile,
-    check_positive,
-    check_threshold,
-)
-from boxgeom.pairs import _find
+from boxgeom import _assign, _cover, _iou, _match, _nms, _pairs
+from boxgeom._threads import effective_n_threads, kernel_threads
+from boxgeom._validate import as_labels, as_scores, check_fits_tile, check_positive, check_threshold
+from boxgeom.formats import as_box_pair, as_boxes
 
 __all__ = ["batched_nms", "match_greedy", "match_optimal", "nms", "tile_cover"]
 
@@ -260,12 +252,11 @@ def _match_candidates(first, second, threshold, peer_rule, j_first, threads):
     Modern rule: IoU >= threshold; peer rule: union > 0 and union * threshold <= inter.
     """
     if j_first:
-        pairs = _find(second, first, False, False, threads, "auto")[::-1]
+        pairs = _pairs.find_pairs(second, first, self_join=False, touching=False, n_threads=threads)[::-1]
         pairs = np.ascontiguousarray(pairs)
     else:
-        pairs = _find(first, second, False, False, threads, "auto")
-    work_threads = threads if pairs.shape[1] >= PARALLEL_FROM["iou"] else 1  # ``threads``: already effective
-    inter, union = _iou.pair_overlaps(first, second, pairs, n_threads=work_threads)
+        pairs = _pairs.find_pairs(first, second, self_join=False, touching=False, n_threads=threads)
+    inter, union = _iou.pair_overlaps(first, second, pairs, n_threads=kernel_threads(threads, pairs.shape[1], "iou"))
     with np.errstate(invalid="ignore", divide="ignore"):
         iou = inter / union
         keep = (union > 0) & (union * threshold <= inter) if peer_rule else (union > 0) & (iou >= threshold)
@@ -353,7 +344,7 @@ def tile_cover(
     width = check_positive(tile_width, "tile_width")
     height = check_positive(tile_height, "tile_height")
     threads = kernel_threads(n_threads, len(xyxy), "cover")
-    bad, cover = _cover.tile_cover(xyxy, width, height, True, threads)
+    bad, cover = _cover.tile_cover(xyxy, width, height, both=True, n_threads=threads)
     if bad >= 0:
         check_fits_tile(xyxy, width, height)  # the kernel uses its rule: this raises, naming row `bad`
         raise AssertionError(f"tile_cover: row {bad} does not fit the tile")  # pragma: no cover

@@ -1,22 +1,155 @@
-"""Box formats: their names and columns, conversion between ``xyxy``, ``xywh`` and
-``cxcywh``, and box areas. Every piece of box-format knowledge of boxgeom lives here."""
+"""Box formats: their names, columns and compiled codes, validation into ``xyxy``,
+conversion between ``xyxy``, ``xywh`` and ``cxcywh``, box areas, and the chain rule of
+gradients back to a format. Every piece of box-format knowledge of boxgeom lives here;
+the format-free checks (dtypes, finiteness, thresholds) are in ``_validate``."""
 
 from __future__ import annotations
+
+import math
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from boxgeom import _checks
 from boxgeom._checks import BoxFormat
-from boxgeom._validate import FORMATS, as_boxes, check_fmt
+from boxgeom._validate import (
+    FLOAT64_EXACT,
+    INT64_LIMIT,
+    as_array,
+    check_finite,
+    kernel_dtype,
+    negative_size_message,
+)
 
 __all__ = ["FORMATS", "box_area", "box_convert"]
 
+FORMATS = ("xyxy", "xywh", "cxcywh")
 #: The column names of each format, in the order of a box's values.
 FORMAT_COLUMNS = {"xyxy": ("x1", "y1", "x2", "y2"), "xywh": ("x", "y", "w", "h"), "cxcywh": ("cx", "cy", "w", "h")}
 #: The column names of a rotated box ``(cx, cy, w, h, angle)``.
 ROTATED_COLUMNS = ("cx", "cy", "w", "h", "angle")
 # The compiled layer's code of each format name (``_checks.BoxFormat``), mapped by name.
 FORMAT_CODES = {"xyxy": BoxFormat.XYXY, "xywh": BoxFormat.XYWH, "cxcywh": BoxFormat.CXCYWH}
+
+
+def check_fmt(fmt: Any, name: str = "fmt") -> str:
+    """Return ``fmt`` if it is one of :data:`FORMATS`, else raise ValueError."""
+    if fmt not in FORMATS:
+        raise ValueError(f"{name}: expected one of {', '.join(map(repr, FORMATS))}, got {fmt!r}")
+    return fmt
+
+
+def to_xyxy(array: np.ndarray, fmt: str, name: str) -> np.ndarray:
+    """Convert checked ``(n, 4)`` boxes in ``fmt`` to ``xyxy``; xyxy input is returned as is.
+
+    Integer ``xywh`` keeps int32 when every ``x + w`` fits, else becomes int64 (it
+    never wraps); integer ``cxcywh`` becomes float64 (the half-sizes need not be
+    integers).
+    """
+    if fmt == "xyxy":
+        return array
+    if fmt == "xywh":
+        return xywh_to_xyxy(array, name)
+    else:  # cxcywh
+        if array.dtype.kind == "i":
+            array = array.astype(np.float64)
+        half = array[:, 2:] / 2
+        out = np.empty_like(array)
+        np.subtract(array[:, :2], half, out=out[:, :2])
+        np.add(array[:, :2], half, out=out[:, 2:])
+    if out.dtype.kind == "f":
+        check_finite(out, name)  # x + w can overflow to inf
+    return out
+
+
+def xywh_to_xyxy(array: np.ndarray, name: str) -> np.ndarray:
+    """Checked ``(n, 4)`` ``xywh`` boxes as ``xyxy`` (``_checks.xywh_to_xyxy``), or the overflow error."""
+    out, row, _ = _checks.xywh_to_xyxy(array, strict=False)
+    if out is None:
+        raise sum_overflow_error(array, row, name)
+    return out
+
+
+def sum_overflow_error(array: np.ndarray, row: int, name: str) -> ValueError:
+    """The error for a floating ``xywh`` box whose ``x + w`` or ``y + h`` is inf."""
+    return ValueError(f"{name}: expected finite values, got NaN or inf in row {row}: x + w overflows {array[row].tolist()}")
+
+
+def check_ordered(xyxy: np.ndarray, name: str, fmt: str = "xyxy") -> None:
+    """Raise ValueError naming the first box with ``x2 < x1`` or ``y2 < y1`` (negative w/h)."""
+    bad = (xyxy[:, 2] < xyxy[:, 0]) | (xyxy[:, 3] < xyxy[:, 1])
+    if bad.any():
+        order = _checks.ORDER_CORNERS if fmt == "xyxy" else _checks.ORDER_SIZES
+        raise ValueError(negative_size_message(name, order, int(np.flatnonzero(bad)[0])))
+
+
+def as_boxes(boxes: Any, name: str = "boxes", fmt: str = "xyxy") -> np.ndarray:
+    """Return validated ``(n, 4)`` boxes in ``xyxy``, C-contiguous, in a kernel dtype.
+
+    Examples
+    --------
+    >>> as_boxes([[0, 0, 2, 2]]).dtype
+    dtype('int64')
+    >>> as_boxes([[0, 0, 2, 2]], fmt="xywh").tolist()
+    [[0, 0, 2, 2]]
+    """
+    if fmt == "xyxy":
+        valid = _checks.valid_boxes(boxes, _checks.ORDER_CORNERS, INT64_LIMIT)  # the common case, in one call
+        if valid is not None:
+            return valid
+    check_fmt(fmt)
+    order = _checks.ORDER_CORNERS if fmt == "xyxy" else _checks.ORDER_SIZES
+    return to_xyxy(as_array(boxes, name, 4, order), fmt, name)
+
+
+def as_box_pair(boxes1: Any, boxes2: Any, fmt: str = "xyxy") -> tuple[np.ndarray, np.ndarray]:
+    """Validate two box arrays and bring them to one common kernel dtype (``np.result_type``)."""
+    first = as_boxes(boxes1, "boxes1", fmt)
+    second = as_boxes(boxes2, "boxes2", fmt)
+    if first.dtype == second.dtype:
+        return first, second
+    common = kernel_dtype(np.result_type(first.dtype, second.dtype), "boxes")
+    return first.astype(common, copy=False), second.astype(common, copy=False)
+
+
+def as_float64_boxes(boxes: Any, name: str = "boxes", fmt: str = "xyxy") -> np.ndarray:
+    """Return finite ``(n, 4)`` boxes as C-contiguous float64 ``xyxy``, without the order check.
+
+    For set areas an inverted or zero-area box is valid: it is empty. Integer
+    coordinates must be exact in float64 (within +-2**53).
+    """
+    check_fmt(fmt)
+    array = to_xyxy(as_array(boxes, name, 4), fmt, name)
+    if array.dtype.kind == "i" and array.size:
+        outside = np.abs(array) > FLOAT64_EXACT
+        if outside.any():
+            row = int(np.flatnonzero(outside.any(axis=1))[0])
+            raise ValueError(f"{name}: expected integer coordinates within +-2**53 (exact in float64), got row {row}")
+    return np.ascontiguousarray(array, dtype=np.float64)
+
+
+def as_float64_box(box: Any, name: str = "box", fmt: str = "xyxy") -> tuple[float, float, float, float]:
+    """Return one box (a length-4 sequence) as a float64 xyxy tuple ``(x1, y1, x2, y2)``.
+
+    Same rules as :func:`as_float64_boxes` plus the order check; a list or tuple of
+    four Python numbers in xyxy takes a fast path (single queries of an index).
+    """
+    if fmt == "xyxy" and type(box) in (tuple, list) and len(box) == 4 and all(type(v) in (int, float) for v in box):
+        x1, y1, x2, y2 = box
+        if (
+            all(math.isfinite(v) and -FLOAT64_EXACT <= v <= FLOAT64_EXACT for v in box)
+            and x1 <= x2
+            and y1 <= y2
+        ):
+            return float(x1), float(y1), float(x2), float(y2)
+    array = np.asarray(box)
+    if array.dtype.kind in "iuf" and array.shape != (4,):
+        raise ValueError(f"{name}: expected shape (4,), got {array.shape}")
+    out = as_float64_boxes(array.reshape(1, 4) if array.shape == (4,) else array, name, fmt)
+    check_ordered(out, name, fmt)
+    x1, y1, x2, y2 = out[0].tolist()
+    return x1, y1, x2, y2
 
 
 def box_convert(boxes: npt.ArrayLike, in_fmt: str, out_fmt: str) -> np.ndarray:
@@ -102,3 +235,24 @@ def box_area(boxes: npt.ArrayLike, *, fmt: str = "xyxy") -> np.ndarray:
         row = int(np.flatnonzero(too_big)[0])
         raise OverflowError(f"boxes: the area of row {row} does not fit in int64; pass float64 boxes")
     return width * height
+
+
+def grads_to_fmt(grads: np.ndarray, xyxy: np.ndarray, fmt: str) -> np.ndarray:
+    """Turn xyxy one-sided partials (sides first, boxes and coordinates last) into ``fmt``'s.
+
+    Every coordinate of a box with positive width moves an edge that no other
+    coordinate of the box moves, so the one-sided partials add. A ``cxcywh``
+    width grows the box on both sides: its right derivative takes the left
+    derivative of ``x1``. Moving a zero-width box keeps it empty: 0.
+    """
+    if fmt == "xyxy":
+        return grads
+    out = np.empty_like(grads)
+    position = grads[..., :2] + grads[..., 2:]
+    position[..., (xyxy[:, :2] == xyxy[:, 2:])] = 0.0
+    out[..., :2] = position
+    if fmt == "xywh":
+        out[..., 2:] = grads[..., 2:]
+    else:  # cxcywh: x1 = cx - w / 2, x2 = cx + w / 2; the opposite side of x1
+        out[..., 2:] = 0.5 * (grads[..., 2:] - grads[::-1, ..., :2])
+    return out

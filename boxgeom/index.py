@@ -9,7 +9,8 @@ import numpy.typing as npt
 
 from boxgeom import _index
 from boxgeom._threads import kernel_threads
-from boxgeom._validate import as_boxes, as_float64_box, as_float64_boxes, check_flag
+from boxgeom._validate import check_flag
+from boxgeom.formats import as_boxes, as_float64_box, as_float64_boxes
 from boxgeom.formats import FORMAT_CODES
 
 __all__ = ["BoxIndex"]

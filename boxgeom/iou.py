@@ -7,7 +7,8 @@ import numpy.typing as npt
 
 from boxgeom import _iou
 from boxgeom._threads import kernel_threads
-from boxgeom._validate import as_box_pair, as_pairs
+from boxgeom._validate import as_pairs
+from boxgeom.formats import as_box_pair
 
 __all__ = ["box_iou", "box_iou_pairs"]
 

@@ -17,7 +17,8 @@ import numpy.typing as npt
 
 from boxgeom import _csr, _pairs
 from boxgeom._threads import effective_n_threads
-from boxgeom._validate import as_box_pair, as_boxes, as_pairs, check_flag, check_n_rows
+from boxgeom._validate import as_pairs, check_flag, check_n_rows
+from boxgeom.formats import as_box_pair, as_boxes
 
 __all__ = ["find_pairs", "find_pairs_between", "pairs_to_csr"]
 
@@ -138,11 +139,6 @@ def _check_method(method: str) -> int:
     return _pairs.METHOD_CODES[method]
 
 
-def _find(query: np.ndarray, index: np.ndarray, self_join: bool, touching: bool, threads: int, method: str):
-    """Run the pair engine on validated xyxy boxes of one dtype; return sorted (2, k) pairs."""
-    return _pairs.find_pairs(query, index, self_join=self_join, touching=touching, n_threads=threads,
-                             method=_pairs.METHOD_CODES[method])
-
 
 def pairs_to_csr(pairs: npt.ArrayLike, n: int, *, symmetric: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Turn a (2, k) pair array into compressed sparse rows (an adjacency list).
@@ -173,4 +169,4 @@ def pairs_to_csr(pairs: npt.ArrayLike, n: int, *, symmetric: bool = True) -> tup
     n = check_n_rows(n, "n")
     symmetric = check_flag(symmetric, "symmetric")
     checked = as_pairs(pairs, n, n)
-    return _csr.build_csr(checked[0], checked[1], n, symmetric)
+    return _csr.build_csr(checked[0], checked[1], n, symmetric=symmetric)

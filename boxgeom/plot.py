@@ -30,17 +30,14 @@ import numpy.typing as npt
 
 from boxgeom._validate import (
     as_array,
-    as_boxes,
-    as_float64_box,
-    as_float64_boxes,
     as_pairs,
     as_rotated,
     as_scores,
     check_angle_unit,
     check_flag,
-    check_fmt,
     check_positive,
 )
+from boxgeom.formats import as_boxes, as_float64_box, as_float64_boxes, check_fmt
 from boxgeom.rotated import rotated_corners
 from boxgeom.setarea import set_areas
 from boxgeom.svg import FILL, STROKE, _cover

@@ -21,9 +21,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _nms, _rotated
-from boxgeom.pairs import find_pairs, find_pairs_between
-from boxgeom._threads import PARALLEL_FROM, effective_n_threads, kernel_threads
+from boxgeom import _nms, _pairs, _rotated
+from boxgeom._threads import kernel_threads
 from boxgeom._validate import (
     as_quads,
     as_rotated,
@@ -31,7 +30,6 @@ from boxgeom._validate import (
     check_angle_unit,
     check_convention,
     check_flag,
-    check_n_threads,
     check_same_length,
     check_threshold,
     common_dtype,
@@ -50,18 +48,6 @@ __all__ = [
 # Thread counts come from _threads.kernel_threads with the keys "rotated_cells" (corners,
 # matrix cells), "rotated_pairs" (clipped pairs: elementwise, sparse) and "rotated_boxes"
 # (boxes handed to the pair engine); results never depend on them.
-
-# The old spelling of that rule, kept for rotated_nms only until it reads the same keys
-# through kernel_threads (that function belongs to another change; delete this block then).
-_PARALLEL_PAIRS = PARALLEL_FROM["rotated_pairs"]
-_PARALLEL_BOXES = PARALLEL_FROM["rotated_boxes"]
-
-
-def _threads(n_threads: int | None, work: int, minimum: int) -> int:
-    if work < minimum:
-        check_n_threads(n_threads)
-        return 1
-    return effective_n_threads(n_threads)
 
 
 def _options(angle_unit: Any, convention: Any) -> tuple[bool, bool]:
@@ -247,10 +233,10 @@ def _candidates(first: np.ndarray, second: np.ndarray | None, degrees: bool, fli
     bounds1 = np.empty((first.shape[0], 4))
     _rotated.bounds(first, degrees=degrees, flip=flip, out=bounds1, n_threads=threads)
     if second is None:
-        return find_pairs(bounds1, n_threads=threads)
+        return _pairs.find_pairs(bounds1, bounds1, self_join=True, touching=False, n_threads=threads)
     bounds2 = np.empty((second.shape[0], 4))
     _rotated.bounds(second, degrees=degrees, flip=flip, out=bounds2, n_threads=threads)
-    return find_pairs_between(bounds1, bounds2, n_threads=threads)
+    return _pairs.find_pairs(bounds1, bounds2, self_join=False, touching=False, n_threads=threads)
 
 
 def rotated_iou_pairs(
@@ -316,7 +302,7 @@ def rotated_iou_pairs(
     threads = kernel_threads(n_threads, first.shape[0] + (0 if other is None else second.shape[0]), "rotated_boxes")
     pairs = _candidates(first, other, degrees, flip, threads)
     iou = np.empty(pairs.shape[1])
-    work_threads = 1 if pairs.shape[1] < PARALLEL_FROM["rotated_pairs"] else threads
+    work_threads = kernel_threads(threads, pairs.shape[1], "rotated_pairs")
     _rotated.on_pairs(first, second, pairs, same=other is None, degrees=degrees, flip=flip, iou=True, out=iou,
                       n_threads=work_threads)
     keep = iou > min_iou
@@ -382,8 +368,8 @@ def rotated_nms(
     order = np.argsort(-values, kind="stable")
     pairs = _candidates(array, None, degrees, flip, threads)
     iou = np.empty(pairs.shape[1])
-    work_threads = threads if pairs.shape[1] >= PARALLEL_FROM["rotated_pairs"] else 1
-    _rotated.on_pairs(array, array, pairs, True, degrees, flip, True, iou, work_threads)
+    work_threads = kernel_threads(threads, pairs.shape[1], "rotated_pairs")
+    _rotated.on_pairs(array, array, pairs, same=True, degrees=degrees, flip=flip, iou=True, out=iou, n_threads=work_threads)
     return _nms.suppress_pairs(order, pairs, iou, iou_threshold=threshold)
 
 

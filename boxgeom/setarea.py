@@ -28,7 +28,8 @@ import numpy.typing as npt
 
 from boxgeom import _setarea
 from boxgeom._threads import effective_n_threads
-from boxgeom._validate import as_float64_boxes, check_flag, check_side
+from boxgeom._validate import check_flag, check_side
+from boxgeom.formats import as_float64_boxes, grads_to_fmt
 
 __all__ = ["SetAreas", "set_area_grads", "set_areas", "set_iou", "union_area"]
 
@@ -127,27 +128,6 @@ def set_areas(red: npt.ArrayLike, blue: npt.ArrayLike, *, fmt: str = "xyxy") -> 
     return SetAreas(area_red, area_blue, inter, union, inter / union if union > 0 else 0.0)
 
 
-def _chain_rule(grads: np.ndarray, xyxy: np.ndarray, fmt: str) -> np.ndarray:
-    """Turn xyxy one-sided partials (sides first, boxes and coordinates last) into ``fmt``'s.
-
-    Every coordinate of a box with positive width moves an edge that no other
-    coordinate of the box moves, so the one-sided partials add. A ``cxcywh``
-    width grows the box on both sides: its right derivative takes the left
-    derivative of ``x1``. Moving a zero-width box keeps it empty: 0.
-    """
-    if fmt == "xyxy":
-        return grads
-    out = np.empty_like(grads)
-    position = grads[..., :2] + grads[..., 2:]
-    position[..., (xyxy[:, :2] == xyxy[:, 2:])] = 0.0
-    out[..., :2] = position
-    if fmt == "xywh":
-        out[..., 2:] = grads[..., 2:]
-    else:  # cxcywh: x1 = cx - w / 2, x2 = cx + w / 2; the opposite side of x1
-        out[..., 2:] = 0.5 * (grads[..., 2:] - grads[::-1, ..., :2])
-    return out
-
-
 def set_area_grads(
     red: npt.ArrayLike,
     blue: npt.ArrayLike,
@@ -223,7 +203,7 @@ def _grads(
     grads[:, 2:4] = raw[:, 1:3]
     if union > 0:
         grads[:, 4] = (raw[:, 1] * union - inter * raw[:, 2]) / (union * union)
-    grads = _chain_rule(grads, np.concatenate([red_xyxy, blue_xyxy]), fmt)
+    grads = grads_to_fmt(grads, np.concatenate([red_xyxy, blue_xyxy]), fmt)
     if side == "mid":
         chosen = 0.5 * (grads[0] + grads[1])
     else:

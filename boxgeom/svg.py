@@ -12,7 +12,7 @@ import os
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom._validate import as_float64_boxes
+from boxgeom.formats import as_float64_boxes
 from boxgeom.setarea import set_area_grads
 
 __all__ = ["set_decomposition_svg"]

@@ -4,7 +4,9 @@ import numpy as np
 import pytest
 
 from boxgeom import _checks
-from boxgeom._validate import INT64_LIMIT, InvalidBoxesError, as_boxes, as_compat_boxes, as_scores
+from boxgeom._compat_checks import InvalidBoxesError, as_compat_boxes
+from boxgeom._validate import INT64_LIMIT, as_scores
+from boxgeom.formats import as_boxes
 
 DTYPES = [np.int32, np.int64, np.float32, np.float64]
 BOXES = [[0, 0, 2, 3], [1, 1, 1, 1], [-4, 2, 5, 9]]

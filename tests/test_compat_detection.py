@@ -357,7 +357,8 @@ def test_intersector_numpy_scalars_equal_the_general_path(monkeypatch):
 def test_coverage_one_tile_from_xywh_rows_equals_general_path(dtype):
     # the one-tile path reads the xywh rows as they are: x + w is summed in int64 (here beyond int32)
     from boxgeom import _checks, _cover
-    from boxgeom._validate import INT64_LIMIT, as_compat_boxes
+    from boxgeom._compat_checks import as_compat_boxes
+    from boxgeom._validate import INT64_LIMIT
 
     top = np.iinfo(np.int32).max
     xywh = np.array([[top - 30, top - 40, 20, 25], [top - 25, top - 40, 25, 10], [top - 30, top - 45, 5, 5],

@@ -2,10 +2,32 @@
 
 Pair finding, IoU (axis-aligned and rotated), NMS, matching, tile cover and
 set-level areas, in Cython kernels that release the GIL.
+
+Map of the compiled layer: each public function validates its input once
+(``_validate``, ``formats``), then calls a kernel in a private module.
+
+- find_pairs, find_pairs_between -> _pairs (a cost plan, then _brute, _sweep or
+  _strips); pairs_to_csr -> _csr
+- box_iou, box_iou_pairs -> _iou
+- nms, batched_nms -> _nms (a hierarchical grid, _hgrid.pxd)
+- match_greedy -> _match (_hgrid.pxd); match_optimal -> _pairs, _iou, _assign
+- tile_cover -> _cover
+- BoxIndex -> _index
+- rotated_corners, rotated_intersection_area, rotated_iou, polygon_iou -> _rotated
+  (clipping in _clip.pxd)
+- rotated_iou_pairs, rotated_nms -> _rotated and _pairs; rotated_nms then _nms
+- union_area, set_areas, set_iou, set_area_grads -> _setarea
+- box_area, box_convert -> numpy, after the checks in _checks; rotated_box_area -> numpy
+- openmp_enabled -> _openmp
+- boxgeom.compat -> _pairs and _csr, _nms, _match, _cover, _compat_index
+- boxgeom.dask -> the functions above, once per partition
+
+Shared headers: _box.pxd (box algebra), _cells.pxd, _sort.pxd, _buffer.pxd,
+_bits.pxd, _kinds.pxd (dtype dispatch), _types.pxd. Full map: docs/architecture.md.
 """
 
 from boxgeom._threads import openmp_enabled
-from boxgeom._validate import InvalidBoxesError
+from boxgeom._compat_checks import InvalidBoxesError
 from boxgeom.detection import batched_nms, match_greedy, match_optimal, nms, tile_cover
 from boxgeom.formats import box_area, box_convert
 from boxgeom.index import BoxIndex

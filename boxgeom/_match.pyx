@@ -22,7 +22,7 @@ nothing). Two paths list them, with the same result:
   never depends on the thread count).
 
 An edge is a ``_sort.KeyTie`` (key ``~float_key(iou)``, tie: the slot of the box of
-the second set), so the lists sort with ``_sort.sort_pairs``; ties in IoU are then
+the second set), so the lists sort with ``_sort.sort_key_ties``; ties in IoU are then
 ranked by box index (``rank_ties``).
 """
 
@@ -40,7 +40,7 @@ from boxgeom._cells cimport cell_of
 from boxgeom._hgrid cimport (SLOT_BLOCK, Grid, Scan, Slots, grid_free, grid_plan, overlap_mask, scan_begin,
                              scan_next, slot_box, slot_index, slots_by_x1, slots_fill, slots_free, sort_by_x1)
 from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, same_kind
-from boxgeom._sort cimport KeyTie, float_key, sort_by_key, sort_pairs
+from boxgeom._sort cimport KeyTie, float_key, sort_by_key, sort_key_ties
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint8_t, uint32_t, uint64_t
 
 cnp.import_array()
@@ -49,7 +49,7 @@ cdef enum:
     # Tuning constants: they change the speed, never the result.
     MATCH_BRUTE = 16384  # up to this many box pairs, every pair is tested (both sets by x1)
     CHUNK_ROWS = 4096  # rows of boxes1 per parallel task (fixed: results never depend on threads)
-    SHORT_LIST = 32  # candidate lists up to this length are insertion sorted (by sort_pairs, without scratch)
+    SHORT_LIST = 32  # candidate lists up to this length are insertion sorted (by sort_key_ties, without scratch)
     # ``method`` (the Python layer passes AUTO; tests force each path)
     AUTO = 0
     BRUTE = 1  # every box pair, both sets by x1
@@ -121,7 +121,7 @@ cdef void rank_ties(KeyTie* edges, intp_t n, const Slots* slots, KeyTie* tmp) no
         if j - i > 1:
             for t in range(i, j):
                 edges[t].key = <uint64_t> slot_index(slots, edges[t].tie)
-            sort_pairs(edges + i, j - i, tmp)
+            sort_key_ties(edges + i, j - i, tmp)
             for t in range(i, j):
                 edges[t].key = key
         i = j
@@ -135,7 +135,7 @@ cdef bint sort_edges(KeyTie* edges, intp_t n, const Slots* slots) noexcept nogil
         tmp = <KeyTie*> malloc(n * sizeof(KeyTie))
         if tmp == NULL:
             return False
-    if sort_pairs(edges, n, tmp):  # by (key, slot); True: some IoU ties
+    if sort_key_ties(edges, n, tmp):  # by (key, slot); True: some IoU ties
         rank_ties(edges, n, slots, tmp)
     free(tmp)
     return True

@@ -445,9 +445,7 @@ def greedy_nms(cnp.ndarray boxes not None, const double[::1] scores, const int64
 cdef object nms_boxes(const coord_t[:, ::1] boxes, const double[::1] scores, const int64_t[::1] labels,
                       Criterion rule, int n_threads, int method, bint as_mask):
     """``greedy_nms`` for one coordinate type."""
-    cdef intp_t n = boxes.shape[0], count = -1, i
-    cdef uint8_t* mask
-    cdef cnp.npy_intp length
+    cdef intp_t n = boxes.shape[0], count = -1
     cdef const int64_t* label_ptr = &labels[0] if labels is not None and n else NULL
     cdef uint64_t* box_key = <uint64_t*> malloc((n + 1) * sizeof(uint64_t))
     cdef intp_t* keep = <intp_t*> malloc((n + 1) * sizeof(intp_t))
@@ -460,11 +458,20 @@ cdef object nms_boxes(const coord_t[:, ::1] boxes, const double[::1] scores, con
             with nogil:
                 count = nms_run(boxes, scores, label_ptr, box_key, keep, rule, n_threads, method)
     free(box_key)
+    return kept_result(keep, count, n if as_mask else -1)
+
+
+cdef object kept_result(intp_t* keep, intp_t count, intp_t mask_length):
+    """The kept rows ``keep[:count]`` as an intp array, or as a bool mask of
+    ``mask_length`` when that is >= 0; frees ``keep``. MemoryError when ``count < 0``."""
+    cdef cnp.npy_intp length
+    cdef uint8_t* mask
+    cdef intp_t i
     if count < 0:
         free(keep)
         raise MemoryError()
-    if as_mask:
-        length = n
+    if mask_length >= 0:
+        length = mask_length
         result = cnp.PyArray_ZEROS(1, &length, cnp.NPY_BOOL, 0)
         mask = <uint8_t*> cnp.PyArray_DATA(result)
         for i in range(count):
@@ -594,7 +601,6 @@ def suppress_pairs(const intp_t[::1] order, const intp_t[:, ::1] pairs, const do
     ``greedy_suppress``, on the graph of those pairs.
     """
     cdef intp_t n = order.shape[0], count
-    cdef cnp.npy_intp length
     cdef intp_t* keep = <intp_t*> malloc((n + 1) * sizeof(intp_t))
     if pairs.shape[1] != iou.shape[0]:
         free(keep)
@@ -604,12 +610,4 @@ def suppress_pairs(const intp_t[::1] order, const intp_t[:, ::1] pairs, const do
     with nogil:
         count = pairs_walk(&order[0] if n else NULL, n, pairs, &iou[0] if iou.shape[0] else NULL, iou_threshold,
                            keep)
-    if count < 0:
-        free(keep)
-        raise MemoryError()
-    length = count
-    result = cnp.PyArray_EMPTY(1, &length, cnp.NPY_INTP, 0)
-    if count:
-        memcpy(cnp.PyArray_DATA(result), keep, count * sizeof(intp_t))
-    free(keep)
-    return result
+    return kept_result(keep, count, -1)

@@ -10,7 +10,7 @@
 # | merge_sort(keys, vals, ...)    | vals by uint64 keys, stable              | bottom-up merge, runs of 8 by insertion |
 # | radix_sort(keys, vals, ...)    | vals by uint64 keys, stable              | packed words when they fit, else byte-wise LSD (merge sort below 1024) |
 # | sort_by_key(keys, vals, n)     | as radix_sort, with its own scratch      | returns -1 when memory runs out       |
-# | sort_pairs(a, n, tmp)          | KeyTie pairs by (key, tie), stable       | top-down merge, insertion up to 32; True when two keys are equal |
+# | sort_key_ties(a, n, tmp)      | KeyTie pairs by (key, tie), stable       | top-down merge, insertion up to 32; True when two keys are equal |
 #
 # Every sort is deterministic: stable where values are ranked by keys, and the others
 # sort values that are distinct or interchangeable.
@@ -496,7 +496,7 @@ cdef struct KeyTie:
     intp_t tie
 
 
-cdef inline bint sort_pairs(KeyTie* a, intp_t n, KeyTie* tmp) noexcept nogil:
+cdef inline bint sort_key_ties(KeyTie* a, intp_t n, KeyTie* tmp) noexcept nogil:
     """Sort the pairs ``a[:n]`` by (key, tie), stable: a top-down merge sort through
     ``tmp`` (room for n pairs; NULL is fine up to 32 pairs), runs of up to 32 pairs by
     insertion. Return True when two pairs have equal keys, so that a caller ranking
@@ -522,8 +522,8 @@ cdef inline bint sort_pairs(KeyTie* a, intp_t n, KeyTie* tmp) noexcept nogil:
                 j -= 1
             a[j + 1] = value
         return tied
-    tied = sort_pairs(a, half, tmp)
-    tied |= sort_pairs(a + half, n - half, tmp)
+    tied = sort_key_ties(a, half, tmp)
+    tied |= sort_key_ties(a + half, n - half, tmp)
     i = 0
     j = half
     while i < half and j < n:

@@ -41,6 +41,33 @@ def torch_box_iou(torch, a, b):
     return inter / (area_a[:, None] + area_b - inter)
 
 
+def numpy_giou_ciou(a: np.ndarray, b: np.ndarray, complete: bool) -> np.ndarray:
+    """torchvision's ``generalized_box_iou`` (``complete``: ``complete_box_iou``) formula with
+    numpy broadcasting in float64 (eps as torchvision's, 1e-7)."""
+    a, b = a.astype(np.float64), b.astype(np.float64)
+    iou = numpy_box_iou(a, b)
+    low = np.minimum(a[:, None, :2], b[None, :, :2])
+    high = np.maximum(a[:, None, 2:], b[None, :, 2:])
+    wh = high - low
+    if not complete:
+        area_a = (a[:, 2] - a[:, 0]) * (a[:, 3] - a[:, 1])
+        area_b = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1])
+        low_i = np.maximum(a[:, None, :2], b[None, :, :2])
+        high_i = np.minimum(a[:, None, 2:], b[None, :, 2:])
+        inter = np.prod(np.clip(high_i - low_i, 0, None), axis=-1)
+        union = area_a[:, None] + area_b[None, :] - inter
+        enclosing = wh[..., 0] * wh[..., 1]
+        return iou - (enclosing - union) / enclosing
+    diagonal = (wh**2).sum(-1) + 1e-7
+    centre = ((a[:, None, :2] + a[:, None, 2:]) / 2 - (b[None, :, :2] + b[None, :, 2:]) / 2) ** 2
+    diou = iou - centre.sum(-1) / diagonal
+    wa, ha = a[:, 2] - a[:, 0], a[:, 3] - a[:, 1]
+    wb, hb = b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]
+    v = (4 / np.pi**2) * (np.arctan(wa / ha)[:, None] - np.arctan(wb / hb)[None, :]) ** 2
+    alpha = v / (1 - iou + v + 1e-7)
+    return diou - alpha * v
+
+
 def main(quick: bool = False) -> list[Row]:
     """Print and return the comparison table (``quick``: smaller inputs)."""
     torch = optional("torch")
@@ -59,6 +86,10 @@ def main(quick: bool = False) -> list[Row]:
             rows.append(Row(case, "box_iou", ours, f"{peer_name} (float32)", median_time(run)))
         else:
             rows.append(Row(case, "box_iou", ours, note="torch not installed"))
+        for mode in ("giou", "ciou"):
+            ours_mode = median_time(lambda: box_iou(a, b, mode=mode))
+            peer_mode = median_time(lambda: numpy_giou_ciou(a, b, mode == "ciou"))
+            rows.append(Row(case, f"box_iou(mode={mode!r})", ours_mode, f"torchvision's {mode} formula in numpy", peer_mode))
         # the sparse route: pairs first, then IoU of the pairs only
         sparse = median_time(lambda: box_iou_pairs(a, b, find_pairs_between(a, b)))
         rows.append(Row(case, "find_pairs_between + box_iou_pairs", sparse, "numpy broadcasting",

@@ -17,12 +17,17 @@
 # | intersection(a, b)          | the same area, 0 when disjoint or touching, without a branch         |
 # | iou(inter, area_a, area_b)  | inter / (area_a + area_b - inter), 0 when that union is 0 (never NaN) |
 # | ratio(num, den)             | num / den, 0 when den is 0: every other overlap measure is one more function of these |
+# | iof, ioa, ios               | inter over area_a, area_b, min(area_a, area_b); 0 when that area is 0  |
+# | giou, diou, ciou            | torchvision's formulas without eps; every 0 denominator gives 0 for its term; centre and enclosing-box differences exact in int64 |
+# | Mode, measure(a, b, ...)    | the overlap measure ``mode`` (MODE_IOU .. MODE_CIOU) of a and b     |
 # | Criterion, suppresses(...)  | the NMS test of a keeper against a lower-ranked box                   |
 # | meets(a, b)                 | intersect's test (a & b of positive width and height), without a branch |
 #
 # All tests are branch-free (``&`` of comparisons), so they vectorise in the callers'
 # loops. Differences of integers are taken in int64 before the conversion, so nothing
 # wraps; a float64 area of integer boxes is exact while the product stays below 2**53.
+
+from libc.math cimport atan2
 
 from boxgeom._types cimport coord_t, int32_t, int64_t
 
@@ -122,3 +127,90 @@ cdef inline bint meets(const coord_t* a, const coord_t* b) noexcept nogil:
     shares their clipped bounds)."""
     return (((a[0] if a[0] > b[0] else b[0]) < (a[2] if a[2] < b[2] else b[2]))
             & ((a[1] if a[1] > b[1] else b[1]) < (a[3] if a[3] < b[3] else b[3])))
+
+
+# --- overlap measures: one function each, and ``measure`` to pick one by ``Mode`` ---------
+
+cdef enum Mode:
+    MODE_IOU = 0
+    MODE_IOF = 1    # over the area of a (boxes1): mmcv's iof
+    MODE_IOA = 2    # over the area of b (boxes2): detectron2's pairwise_ioa
+    MODE_IOS = 3    # over the smaller area: SAHI's and supervision's IoS
+    MODE_GIOU = 4
+    MODE_DIOU = 5
+    MODE_CIOU = 6
+
+
+cdef inline double ios(double inter, double area_a, double area_b) noexcept nogil:
+    """Intersection over the smaller area, 0 when that area is 0."""
+    return ratio(inter, area_a if area_a < area_b else area_b)
+
+
+cdef inline double enclosing_area(const coord_t* a, const coord_t* b) noexcept nogil:
+    """Area of the smallest box holding a and b."""
+    return (span(a[0] if a[0] < b[0] else b[0], a[2] if a[2] > b[2] else b[2])
+            * span(a[1] if a[1] < b[1] else b[1], a[3] if a[3] > b[3] else b[3]))
+
+
+cdef inline double centre_penalty(const coord_t* a, const coord_t* b) noexcept nogil:
+    """DIoU's penalty rho2 / c2: squared distance of the centres over the squared
+    diagonal of the enclosing box (0 when that diagonal is 0). Each centre difference is
+    (x1a - x1b + x2a - x2b) / 2, from two exact differences; all four lengths are scaled
+    by the enclosing box's longer side first (never above it), so no square overflows."""
+    cdef double dx = 0.5 * (span(b[0], a[0]) + span(b[2], a[2]))
+    cdef double dy = 0.5 * (span(b[1], a[1]) + span(b[3], a[3]))
+    cdef double cw = span(a[0] if a[0] < b[0] else b[0], a[2] if a[2] > b[2] else b[2])
+    cdef double ch = span(a[1] if a[1] < b[1] else b[1], a[3] if a[3] > b[3] else b[3])
+    cdef double scale = cw if cw > ch else ch
+    if not scale > 0:
+        return 0.0
+    dx /= scale
+    dy /= scale
+    cw /= scale
+    ch /= scale
+    return (dx * dx + dy * dy) / (cw * cw + ch * ch)
+
+
+cdef inline double giou(const coord_t* a, const coord_t* b, double inter, double area_a, double area_b) noexcept nogil:
+    """IoU - (C - U) / C, with C the enclosing box's area (written 1 - U / C, which stays
+    finite when C overflows); IoU when C is 0."""
+    cdef double union = area_a + area_b - inter
+    cdef double enclosing = enclosing_area(a, b)
+    if not enclosing > 0:
+        return ratio(inter, union)
+    return ratio(inter, union) - (1.0 - union / enclosing)
+
+
+cdef inline double diou(const coord_t* a, const coord_t* b, double inter, double area_a, double area_b) noexcept nogil:
+    """IoU - rho2 / c2."""
+    return iou(inter, area_a, area_b) - centre_penalty(a, b)
+
+
+cdef inline double ciou(const coord_t* a, const coord_t* b, double inter, double area_a, double area_b) noexcept nogil:
+    """DIoU - alpha * v, v = (4 / pi**2) (atan2(wb, hb) - atan2(wa, ha))**2 and
+    alpha = v / (1 - IoU + v) (0 when that is 0)."""
+    cdef double value = iou(inter, area_a, area_b)
+    cdef double turn = atan2(span(b[0], b[2]), span(b[1], b[3])) - atan2(span(a[0], a[2]), span(a[1], a[3]))
+    cdef double v = 0.40528473456935108578 * turn * turn  # 4 / pi**2
+    return value - centre_penalty(a, b) - ratio(v, 1.0 - value + v) * v
+
+
+cdef inline double measure(const coord_t* a, const coord_t* b, double area_a, double area_b, int mode) noexcept nogil:
+    """The overlap measure ``mode`` of boxes a and b of areas ``area_a`` and ``area_b``;
+    0 where float64 overflows (areas beyond about 1e308: inf / inf), as ``iou`` gives."""
+    cdef double inter = intersection(a, b), value
+    if mode == MODE_IOU:
+        value = iou(inter, area_a, area_b)
+    elif mode == MODE_IOF:
+        value = ratio(inter, area_a)
+    elif mode == MODE_IOA:
+        value = ratio(inter, area_b)
+    elif mode == MODE_IOS:
+        value = ios(inter, area_a, area_b)
+    elif mode == MODE_GIOU:
+        value = giou(a, b, inter, area_a, area_b)
+    elif mode == MODE_DIOU:
+        value = diou(a, b, inter, area_a, area_b)
+    else:
+        value = ciou(a, b, inter, area_a, area_b)
+    return value if value == value else 0.0

@@ -1,6 +1,8 @@
 """Axis-aligned intersection over union: dense (n, m) matrices (``iou_matrix``), listed
 pairs (``iou_pairs``), and the intersections and unions of listed pairs
-(``pair_overlaps``, for ``match_optimal``).
+(``pair_overlaps``, for ``match_optimal``); every other overlap measure (``_box.Mode``:
+iof, ioa, ios, giou, diou, ciou) dense, row by row or on listed pairs
+(``measure_matrix``, ``measure_aligned``, ``measure_pairs``), one ``_box.measure`` per cell.
 
 Everything goes through ``_box.pxd``: widths are differences taken exactly (int64 for
 integer boxes, float64 otherwise), then products and ratios in float64. IoU is 0 where
@@ -22,11 +24,16 @@ cimport numpy as cnp
 import numpy as np
 
 from boxgeom._bits cimport ctz64
-from boxgeom._box cimport area, intersect, iou, open_overlap
+from boxgeom._box cimport (MODE_CIOU, MODE_DIOU, MODE_GIOU, MODE_IOA, MODE_IOF, MODE_IOS, MODE_IOU, area, intersect,
+                           iou, measure, open_overlap)
 from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, same_kind
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint8_t, uint64_t
 
 cnp.import_array()
+
+# The compiled code of each overlap measure's name (``_box.Mode``), mapped by name.
+MODE_CODES = {"iou": MODE_IOU, "iof": MODE_IOF, "ioa": MODE_IOA, "ios": MODE_IOS, "giou": MODE_GIOU,
+              "diou": MODE_DIOU, "ciou": MODE_CIOU}
 
 cdef enum:
     ROW_BLOCK = 256  # boxes of boxes2 a dense row tests together (a flag byte each, on the stack)
@@ -203,3 +210,102 @@ cdef object overlaps(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2,
             inter[t] = value
             union[t] = area(pa) + area(pb) - value
     return inter_array, union_array
+
+
+# --- other overlap measures (``_box.Mode``) ----------------------------------------------------
+
+
+def measure_matrix(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, *, int mode, int n_threads):
+    """Return the (n, m) float64 measure ``mode`` of every box of ``boxes1`` with every
+    box of ``boxes2`` (C-contiguous, one dtype); threads over rows."""
+    cdef int kind = same_kind(boxes1, boxes2, 4)
+    if kind == KIND_INT32:
+        return measure_dense[int32_t](boxes1, boxes2, mode, n_threads)
+    if kind == KIND_INT64:
+        return measure_dense[int64_t](boxes1, boxes2, mode, n_threads)
+    if kind == KIND_FLOAT32:
+        return measure_dense[float32_t](boxes1, boxes2, mode, n_threads)
+    return measure_dense[float64_t](boxes1, boxes2, mode, n_threads)
+
+
+cdef object measure_dense(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, int mode, int n_threads):
+    """``measure_matrix`` for one coordinate type."""
+    cdef intp_t n = boxes1.shape[0], m = boxes2.shape[0], i, j
+    out_array = np.empty((n, m), dtype=np.float64)
+    cdef double[:, ::1] out = out_array
+    if n == 0 or m == 0:
+        return out_array
+    cdef double* areas = <double*> malloc(m * sizeof(double))
+    cdef double area_a
+    if areas == NULL:
+        raise MemoryError()
+    with nogil:
+        for j in range(m):
+            areas[j] = area(&boxes2[j, 0])
+        for i in prange(n, schedule="static", num_threads=n_threads):
+            area_a = area(&boxes1[i, 0])
+            for j in range(m):
+                out[i, j] = measure(&boxes1[i, 0], &boxes2[j, 0], area_a, areas[j], mode)
+    free(areas)
+    return out_array
+
+
+def measure_aligned(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, *, int mode, int n_threads):
+    """Return the (n,) float64 measure ``mode`` of ``boxes1[i]`` with ``boxes2[i]`` (two
+    C-contiguous (n, 4) arrays of one dtype and length)."""
+    cdef int kind = same_kind(boxes1, boxes2, 4)
+    if boxes1.shape[0] != boxes2.shape[0]:
+        raise ValueError(f"boxes2: expected length {boxes1.shape[0]} to match boxes1, got {boxes2.shape[0]}")
+    if kind == KIND_INT32:
+        return measure_rows[int32_t](boxes1, boxes2, mode, n_threads)
+    if kind == KIND_INT64:
+        return measure_rows[int64_t](boxes1, boxes2, mode, n_threads)
+    if kind == KIND_FLOAT32:
+        return measure_rows[float32_t](boxes1, boxes2, mode, n_threads)
+    return measure_rows[float64_t](boxes1, boxes2, mode, n_threads)
+
+
+cdef object measure_rows(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, int mode, int n_threads):
+    """``measure_aligned`` for one coordinate type."""
+    cdef intp_t n = boxes1.shape[0], i
+    out_array = np.empty(n, dtype=np.float64)
+    cdef double[::1] out = out_array
+    cdef const coord_t* a
+    cdef const coord_t* b
+    with nogil:
+        for i in prange(n, schedule="static", num_threads=n_threads):
+            a = &boxes1[i, 0]
+            b = &boxes2[i, 0]
+            out[i] = measure(a, b, area(a), area(b), mode)
+    return out_array
+
+
+def measure_pairs(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, const intp_t[:, ::1] pairs, *,
+                  int mode, int n_threads):
+    """Return the (k,) float64 measure ``mode`` of ``boxes1[pairs[0]]`` with
+    ``boxes2[pairs[1]]`` (indices trusted: within range)."""
+    cdef int kind = same_kind(boxes1, boxes2, 4)
+    if kind == KIND_INT32:
+        return measure_listed[int32_t](boxes1, boxes2, pairs, mode, n_threads)
+    if kind == KIND_INT64:
+        return measure_listed[int64_t](boxes1, boxes2, pairs, mode, n_threads)
+    if kind == KIND_FLOAT32:
+        return measure_listed[float32_t](boxes1, boxes2, pairs, mode, n_threads)
+    return measure_listed[float64_t](boxes1, boxes2, pairs, mode, n_threads)
+
+
+cdef object measure_listed(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, const intp_t[:, ::1] pairs,
+                           int mode, int n_threads):
+    """``measure_pairs`` for one coordinate type."""
+    cdef intp_t k = pairs.shape[1], t
+    out_array = np.empty(k, dtype=np.float64)
+    cdef double[::1] out = out_array
+    cdef const coord_t* a
+    cdef const coord_t* b
+    with nogil:
+        for t in prange(k, schedule="static", num_threads=n_threads):
+            a = &boxes1[pairs[0, t], 0]
+            b = &boxes2[pairs[1, t], 0]
+            out[t] = measure(a, b, area(a), area(b), mode)
+    return out_array
+

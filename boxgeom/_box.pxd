@@ -27,7 +27,7 @@
 # loops. Differences of integers are taken in int64 before the conversion, so nothing
 # wraps; a float64 area of integer boxes is exact while the product stays below 2**53.
 
-from libc.math cimport atan2
+from libc.math cimport INFINITY, atan2
 
 from boxgeom._types cimport coord_t, int32_t, int64_t
 
@@ -155,15 +155,16 @@ cdef inline double enclosing_area(const coord_t* a, const coord_t* b) noexcept n
 cdef inline double centre_penalty(const coord_t* a, const coord_t* b) noexcept nogil:
     """DIoU's penalty rho2 / c2: squared distance of the centres over the squared
     diagonal of the enclosing box (0 when that diagonal is 0). Each centre difference is
-    (x1a - x1b + x2a - x2b) / 2, from two exact differences; all four lengths are scaled
-    by the enclosing box's longer side first (never above it), so no square overflows."""
+    (x1a - x1b + x2a - x2b) / 2, from two exact differences. When the squares overflow,
+    all four lengths are first scaled by the enclosing box's longer side (never above it)."""
     cdef double dx = 0.5 * (span(b[0], a[0]) + span(b[2], a[2]))
     cdef double dy = 0.5 * (span(b[1], a[1]) + span(b[3], a[3]))
     cdef double cw = span(a[0] if a[0] < b[0] else b[0], a[2] if a[2] > b[2] else b[2])
     cdef double ch = span(a[1] if a[1] < b[1] else b[1], a[3] if a[3] > b[3] else b[3])
-    cdef double scale = cw if cw > ch else ch
-    if not scale > 0:
-        return 0.0
+    cdef double diagonal = cw * cw + ch * ch, scale
+    if diagonal < INFINITY:  # the common case; rho2 <= c2, so the numerator is finite too
+        return ratio(dx * dx + dy * dy, diagonal)
+    scale = cw if cw > ch else ch
     dx /= scale
     dy /= scale
     cw /= scale
@@ -186,13 +187,29 @@ cdef inline double diou(const coord_t* a, const coord_t* b, double inter, double
     return iou(inter, area_a, area_b) - centre_penalty(a, b)
 
 
+cdef inline double aspect(const coord_t* box) noexcept nogil:
+    """atan2(width, height): CIoU's aspect angle of a box (defined for a zero height)."""
+    return atan2(span(box[0], box[2]), span(box[1], box[3]))
+
+
+cdef inline double ciou_turned(const coord_t* a, const coord_t* b, double inter, double area_a, double area_b,
+                               double turn) noexcept nogil:
+    """CIoU given ``turn = aspect(b) - aspect(a)`` (kernels that compute each box's
+    aspect once pass it in)."""
+    cdef double value = iou(inter, area_a, area_b)
+    cdef double v = 0.40528473456935108578 * turn * turn  # 4 / pi**2
+    return value - centre_penalty(a, b) - ratio(v, 1.0 - value + v) * v
+
+
 cdef inline double ciou(const coord_t* a, const coord_t* b, double inter, double area_a, double area_b) noexcept nogil:
     """DIoU - alpha * v, v = (4 / pi**2) (atan2(wb, hb) - atan2(wa, ha))**2 and
     alpha = v / (1 - IoU + v) (0 when that is 0)."""
-    cdef double value = iou(inter, area_a, area_b)
-    cdef double turn = atan2(span(b[0], b[2]), span(b[1], b[3])) - atan2(span(a[0], a[2]), span(a[1], a[3]))
-    cdef double v = 0.40528473456935108578 * turn * turn  # 4 / pi**2
-    return value - centre_penalty(a, b) - ratio(v, 1.0 - value + v) * v
+    return ciou_turned(a, b, inter, area_a, area_b, aspect(b) - aspect(a))
+
+
+cdef inline double finite_or_zero(double value) noexcept nogil:
+    """``value``, or 0 for NaN (inf / inf where float64 areas overflow)."""
+    return value if value == value else 0.0
 
 
 cdef inline double measure(const coord_t* a, const coord_t* b, double area_a, double area_b, int mode) noexcept nogil:
@@ -213,4 +230,4 @@ cdef inline double measure(const coord_t* a, const coord_t* b, double area_a, do
         value = diou(a, b, inter, area_a, area_b)
     else:
         value = ciou(a, b, inter, area_a, area_b)
-    return value if value == value else 0.0
+    return finite_or_zero(value)

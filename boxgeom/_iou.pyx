@@ -24,8 +24,8 @@ cimport numpy as cnp
 import numpy as np
 
 from boxgeom._bits cimport ctz64
-from boxgeom._box cimport (MODE_CIOU, MODE_DIOU, MODE_GIOU, MODE_IOA, MODE_IOF, MODE_IOS, MODE_IOU, area, intersect,
-                           iou, measure, open_overlap)
+from boxgeom._box cimport (MODE_CIOU, MODE_DIOU, MODE_GIOU, MODE_IOA, MODE_IOF, MODE_IOS, MODE_IOU, area, aspect,
+                           ciou_turned, finite_or_zero, intersect, intersection, iou, measure, open_overlap)
 from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, same_kind
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint8_t, uint64_t
 
@@ -229,23 +229,37 @@ def measure_matrix(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, *, 
 
 
 cdef object measure_dense(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, int mode, int n_threads):
-    """``measure_matrix`` for one coordinate type."""
+    """``measure_matrix`` for one coordinate type. CIoU takes each box's aspect angle
+    from a table (one ``atan2`` per box, not two per cell)."""
     cdef intp_t n = boxes1.shape[0], m = boxes2.shape[0], i, j
     out_array = np.empty((n, m), dtype=np.float64)
     cdef double[:, ::1] out = out_array
     if n == 0 or m == 0:
         return out_array
-    cdef double* areas = <double*> malloc(m * sizeof(double))
-    cdef double area_a
+    cdef double* areas = <double*> malloc(2 * m * sizeof(double))
+    cdef double* aspects
+    cdef double area_a, aspect_a
+    cdef const coord_t* a
+    cdef const coord_t* b
     if areas == NULL:
         raise MemoryError()
+    aspects = areas + m
     with nogil:
         for j in range(m):
             areas[j] = area(&boxes2[j, 0])
+            aspects[j] = aspect(&boxes2[j, 0])
         for i in prange(n, schedule="static", num_threads=n_threads):
-            area_a = area(&boxes1[i, 0])
-            for j in range(m):
-                out[i, j] = measure(&boxes1[i, 0], &boxes2[j, 0], area_a, areas[j], mode)
+            a = &boxes1[i, 0]
+            area_a = area(a)
+            if mode == MODE_CIOU:
+                aspect_a = aspect(a)
+                for j in range(m):
+                    b = &boxes2[j, 0]
+                    out[i, j] = finite_or_zero(ciou_turned(a, b, intersection(a, b), area_a, areas[j],
+                                                           aspects[j] - aspect_a))
+            else:
+                for j in range(m):
+                    out[i, j] = measure(a, &boxes2[j, 0], area_a, areas[j], mode)
     free(areas)
     return out_array
 

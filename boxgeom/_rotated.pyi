@@ -4,6 +4,8 @@ import numpy.typing as npt
 # Inputs: C-contiguous int32, int64, float32 or float64 (one dtype for both arrays);
 # rows of 5 columns are rotated boxes (cx, cy, w, h, angle), rows of 8 columns convex
 # quads. The kernels read them as const coord_t[:, ::1].
+VALUE_CODES: dict[str, int]
+
 _Boxes = npt.NDArray[np.int32] | npt.NDArray[np.int64] | npt.NDArray[np.float32] | npt.NDArray[np.float64]
 
 def first_invalid(
@@ -29,7 +31,7 @@ def pairwise(
     boxes2: _Boxes,  # const coord_t[:, ::1] (m, 5) or (m, 8)
     degrees: bool,
     flip: bool,
-    iou: bool,
+    value: int,  # a code of VALUE_CODES
     out: npt.NDArray[np.float64],  # double[:, ::1] (n, m)
     n_threads: int,
 ) -> None: ...
@@ -38,7 +40,7 @@ def aligned(
     boxes2: _Boxes,  # const coord_t[:, ::1] (n, 5) or (n, 8)
     degrees: bool,
     flip: bool,
-    iou: bool,
+    value: int,  # a code of VALUE_CODES
     out: npt.NDArray[np.float64],  # double[::1] (n,)
     n_threads: int,
 ) -> None: ...
@@ -49,7 +51,7 @@ def on_pairs(
     same: bool,
     degrees: bool,
     flip: bool,
-    iou: bool,
+    value: int,  # a code of VALUE_CODES
     out: npt.NDArray[np.float64],  # double[::1] (k,)
     n_threads: int,
 ) -> None: ...

@@ -11,8 +11,8 @@ Every pair is computed the same way, whichever entry point asks for it:
    of the clip are exact sign tests of exact differences;
 4. ``_clip.clip_by_quad`` (Sutherland-Hodgman) and ``polygon_area`` give the area,
    clamped to [0, smaller area]; a subject that no half-plane clipped is returned as
-   its exact area, and bitwise-equal boxes give their area exactly; the IoU is
-   ``_box.iou`` of that area, clamped to [0, 1].
+   its exact area, and bitwise-equal boxes give their area exactly; the IoU (and
+   iof, ioa, ios) is ``_box``'s ratio of that area, clamped to [0, 1].
 
 The frame choice depends only on the two boxes, so results are symmetric bit for bit
 and identical whatever the entry point or the thread count.
@@ -21,7 +21,7 @@ Entry points: ``corners`` and ``bounds`` of rotated boxes (n, 5); ``pairwise`` (
 matrix), ``aligned`` (row i with row i) and ``on_pairs`` (listed pairs) of rotated
 boxes (n, 5) or convex quads (n, 8). Each takes its box arrays as ``cnp.ndarray``
 and dispatches on ``_kinds.array_kind`` (the one dispatch idiom); flags are
-passed by keyword (``degrees=``, ``flip=``, ``iou=``).
+passed by keyword (``degrees=``, ``flip=``, ``value=``: a code of ``VALUE_CODES``).
 """
 
 from cython.parallel cimport prange
@@ -37,6 +37,17 @@ from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, array_kind, sa
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t
 
 cnp.import_array()
+
+cdef enum Value:
+    # What a pair's entry holds: its intersection area, or one of _box's ratios of it.
+    AREA = 0
+    IOU = 1
+    IOF = 2
+    IOA = 3
+    IOS = 4
+
+# The code of each value's name, mapped by name (the ``mode=`` of boxgeom.rotated, plus "area").
+VALUE_CODES = {"area": AREA, "iou": IOU, "iof": IOF, "ioa": IOA, "ios": IOS}
 
 
 cdef extern from *:
@@ -313,10 +324,10 @@ cdef inline double quad_inter(const QBox* a, const QBox* b) noexcept nogil:
     return min(area, t.area, f.area)
 
 
-cdef inline double overlap(const shape_t* a, const shape_t* b, bint iou) noexcept nogil:
-    """Intersection area (iou False) or IoU (iou True, ``_box.iou`` clamped to 1) of two
-    prepared shapes."""
-    cdef double inter
+cdef inline double overlap(const shape_t* a, const shape_t* b, int value) noexcept nogil:
+    """The ``value`` (``Value``) of two prepared shapes: their intersection area, or its
+    IoU, iof, ioa or ios (``_box``'s ratios, clamped to 1)."""
+    cdef double inter, measured
     if a.area <= 0.0 or b.area <= 0.0:
         return 0.0
     if bounds_apart(a, b):
@@ -325,10 +336,17 @@ cdef inline double overlap(const shape_t* a, const shape_t* b, bint iou) noexcep
         inter = rbox_inter(a, b)
     else:
         inter = quad_inter(a, b)
-    if not iou:
+    if value == IOU:
+        measured = _box.iou(inter, a.area, b.area)
+    elif value == AREA:
         return inter
-    inter = _box.iou(inter, a.area, b.area)
-    return inter if inter < 1.0 else 1.0
+    elif value == IOF:
+        measured = _box.ratio(inter, a.area)
+    elif value == IOA:
+        measured = _box.ratio(inter, b.area)
+    else:
+        measured = _box.ios(inter, a.area, b.area)
+    return measured if measured < 1.0 else 1.0
 
 
 cdef inline void prep_row(const coord_t[:, ::1] boxes, Py_ssize_t i, bint degrees, bint flip,
@@ -393,7 +411,7 @@ cdef inline bint near_any_row(const coord_t[:, ::1] boxes2, Py_ssize_t j, const 
 
 
 cdef int matrix_loop(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, bint degrees,
-                     bint flip, bint iou, double[:, ::1] out, int n_threads,
+                     bint flip, int value, double[:, ::1] out, int n_threads,
                      shape_t* kind) noexcept nogil:
     cdef Py_ssize_t i, j, n = boxes1.shape[0], m = boxes2.shape[0]
     cdef void* raw_a = NULL
@@ -430,7 +448,7 @@ cdef int matrix_loop(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2,
         cols[2 * m + j] = box[2]
         cols[3 * m + j] = box[3]
     for i in prange(n, num_threads=n_threads, schedule="dynamic", chunksize=4):
-        matrix_row(&a[i], &rows[4 * i], b, cols, m, iou, &out[i, 0])
+        matrix_row(&a[i], &rows[4 * i], b, cols, m, value, &out[i, 0])
     free(raw_a)
     free(raw_b)
     free(rows)
@@ -443,7 +461,7 @@ cdef enum:
 
 
 cdef inline void matrix_row(const shape_t* a, const double* bounds, const shape_t* b,
-                            const double* cols, Py_ssize_t m, bint iou,
+                            const double* cols, Py_ssize_t m, int value,
                             double* row) noexcept nogil:
     """One row of the matrix: a branch-free bounds scan, then the few candidates."""
     cdef Py_ssize_t start, j, stop
@@ -461,29 +479,29 @@ cdef inline void matrix_row(const shape_t* a, const double* bounds, const shape_
             row[j] = 0.0
         for j in range(start, stop):
             if hit[j - start]:
-                row[j] = overlap(a, &b[j], iou)
+                row[j] = overlap(a, &b[j], value)
         start = stop
 
 
 cdef inline double aligned_one(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2,
-                               Py_ssize_t i, bint degrees, bint flip, bint iou,
+                               Py_ssize_t i, bint degrees, bint flip, int value,
                                shape_t* kind) noexcept nogil:
     cdef shape_t a, b
     prep_row(boxes1, i, degrees, flip, &a)
     prep_row(boxes2, i, degrees, flip, &b)
-    return overlap(&a, &b, iou)
+    return overlap(&a, &b, value)
 
 
 cdef void aligned_loop(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, bint degrees,
-                       bint flip, bint iou, double[::1] out, int n_threads,
+                       bint flip, int value, double[::1] out, int n_threads,
                        shape_t* kind) noexcept nogil:
     cdef Py_ssize_t i, n = boxes1.shape[0]
     for i in prange(n, num_threads=n_threads, schedule="static"):
-        out[i] = aligned_one(boxes1, boxes2, i, degrees, flip, iou, kind)
+        out[i] = aligned_one(boxes1, boxes2, i, degrees, flip, value, kind)
 
 
 cdef int pairs_loop(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2,
-                    const intp_t[:, ::1] pairs, bint same, bint degrees, bint flip, bint iou,
+                    const intp_t[:, ::1] pairs, bint same, bint degrees, bint flip, int value,
                     double[::1] out, int n_threads, shape_t* kind) noexcept nogil:
     cdef Py_ssize_t p, k = pairs.shape[1]
     cdef void* raw_a = NULL
@@ -495,19 +513,19 @@ cdef int pairs_loop(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2,
         free(raw_b)
         return -1
     for p in prange(k, num_threads=n_threads, schedule="static"):
-        out[p] = pair_value(a, b, pairs, p, k, iou)
+        out[p] = pair_value(a, b, pairs, p, k, value)
     free(raw_a)
     free(raw_b)
     return 0
 
 
 cdef inline double pair_value(const shape_t* a, const shape_t* b, const intp_t[:, ::1] pairs,
-                              Py_ssize_t p, Py_ssize_t k, bint iou) noexcept nogil:
+                              Py_ssize_t p, Py_ssize_t k, int value) noexcept nogil:
     """The value of pair p; prefetches the boxes of pair p + 16 (pairs hop around memory)."""
     if p + 16 < k:
         prefetch(a, pairs[0, p + 16] * sizeof(shape_t))
         prefetch(b, pairs[1, p + 16] * sizeof(shape_t))
-    return overlap(&a[pairs[0, p]], &b[pairs[1, p]], iou)
+    return overlap(&a[pairs[0, p]], &b[pairs[1, p]], value)
 
 
 cdef inline void corners_row(const coord_t[:, ::1] boxes, Py_ssize_t i, bint degrees, bint flip,
@@ -569,41 +587,41 @@ cdef void _bounds(const coord_t[:, ::1] boxes, bint degrees, bint flip, double[:
 
 
 cdef int _pairwise(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, bint degrees,
-                   bint flip, bint iou, double[:, ::1] out, int n_threads) noexcept:
+                   bint flip, int value, double[:, ::1] out, int n_threads) noexcept:
     cdef int status
     cdef RBox* rkind = NULL
     cdef QBox* qkind = NULL
     with nogil:
         if boxes1.shape[1] == 5:
-            status = matrix_loop(boxes1, boxes2, degrees, flip, iou, out, n_threads, rkind)
+            status = matrix_loop(boxes1, boxes2, degrees, flip, value, out, n_threads, rkind)
         else:
-            status = matrix_loop(boxes1, boxes2, degrees, flip, iou, out, n_threads, qkind)
+            status = matrix_loop(boxes1, boxes2, degrees, flip, value, out, n_threads, qkind)
     return status
 
 
 cdef void _aligned(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, bint degrees,
-                   bint flip, bint iou, double[::1] out, int n_threads) noexcept:
+                   bint flip, int value, double[::1] out, int n_threads) noexcept:
     cdef RBox* rkind = NULL
     cdef QBox* qkind = NULL
     with nogil:
         if boxes1.shape[1] == 5:
-            aligned_loop(boxes1, boxes2, degrees, flip, iou, out, n_threads, rkind)
+            aligned_loop(boxes1, boxes2, degrees, flip, value, out, n_threads, rkind)
         else:
-            aligned_loop(boxes1, boxes2, degrees, flip, iou, out, n_threads, qkind)
+            aligned_loop(boxes1, boxes2, degrees, flip, value, out, n_threads, qkind)
 
 
 cdef int _on_pairs(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2,
-                   const intp_t[:, ::1] pairs, bint same, bint degrees, bint flip, bint iou,
+                   const intp_t[:, ::1] pairs, bint same, bint degrees, bint flip, int value,
                    double[::1] out, int n_threads) noexcept:
     cdef int status
     cdef RBox* rkind = NULL
     cdef QBox* qkind = NULL
     with nogil:
         if boxes1.shape[1] == 5:
-            status = pairs_loop(boxes1, boxes2, pairs, same, degrees, flip, iou, out,
+            status = pairs_loop(boxes1, boxes2, pairs, same, degrees, flip, value, out,
                                 n_threads, rkind)
         else:
-            status = pairs_loop(boxes1, boxes2, pairs, same, degrees, flip, iou, out,
+            status = pairs_loop(boxes1, boxes2, pairs, same, degrees, flip, value, out,
                                 n_threads, qkind)
     return status
 
@@ -644,7 +662,7 @@ def bounds(cnp.ndarray boxes not None, bint degrees, bint flip, double[:, ::1] o
         _bounds[float64_t](boxes, degrees, flip, out, n_threads)
 
 
-def pairwise(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, bint degrees, bint flip, bint iou,
+def pairwise(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, bint degrees, bint flip, int value,
              double[:, ::1] out, int n_threads):
     """Fill ``out`` (n, m) with the intersection area or IoU of every pair.
 
@@ -654,33 +672,33 @@ def pairwise(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, bint degr
     """
     cdef int status, kind = shapes_kind(boxes1, boxes2)
     if kind == KIND_INT32:
-        status = _pairwise[int32_t](boxes1, boxes2, degrees, flip, iou, out, n_threads)
+        status = _pairwise[int32_t](boxes1, boxes2, degrees, flip, value, out, n_threads)
     elif kind == KIND_INT64:
-        status = _pairwise[int64_t](boxes1, boxes2, degrees, flip, iou, out, n_threads)
+        status = _pairwise[int64_t](boxes1, boxes2, degrees, flip, value, out, n_threads)
     elif kind == KIND_FLOAT32:
-        status = _pairwise[float32_t](boxes1, boxes2, degrees, flip, iou, out, n_threads)
+        status = _pairwise[float32_t](boxes1, boxes2, degrees, flip, value, out, n_threads)
     else:
-        status = _pairwise[float64_t](boxes1, boxes2, degrees, flip, iou, out, n_threads)
+        status = _pairwise[float64_t](boxes1, boxes2, degrees, flip, value, out, n_threads)
     if status:
         raise MemoryError()
 
 
-def aligned(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, bint degrees, bint flip, bint iou,
+def aligned(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, bint degrees, bint flip, int value,
             double[::1] out, int n_threads):
     """Fill ``out`` (n,) with the intersection area or IoU of row i of both inputs."""
     cdef int kind = shapes_kind(boxes1, boxes2)
     if kind == KIND_INT32:
-        _aligned[int32_t](boxes1, boxes2, degrees, flip, iou, out, n_threads)
+        _aligned[int32_t](boxes1, boxes2, degrees, flip, value, out, n_threads)
     elif kind == KIND_INT64:
-        _aligned[int64_t](boxes1, boxes2, degrees, flip, iou, out, n_threads)
+        _aligned[int64_t](boxes1, boxes2, degrees, flip, value, out, n_threads)
     elif kind == KIND_FLOAT32:
-        _aligned[float32_t](boxes1, boxes2, degrees, flip, iou, out, n_threads)
+        _aligned[float32_t](boxes1, boxes2, degrees, flip, value, out, n_threads)
     else:
-        _aligned[float64_t](boxes1, boxes2, degrees, flip, iou, out, n_threads)
+        _aligned[float64_t](boxes1, boxes2, degrees, flip, value, out, n_threads)
 
 
 def on_pairs(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, const intp_t[:, ::1] pairs, bint same,
-             bint degrees, bint flip, bint iou, double[::1] out, int n_threads):
+             bint degrees, bint flip, int value, double[::1] out, int n_threads):
     """Fill ``out`` (k,) for the pairs (2, k): row 0 indexes boxes1, row 1 boxes2.
 
     ``same`` means boxes2 is boxes1 (a self-join): the boxes are prepared once.
@@ -688,12 +706,12 @@ def on_pairs(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, const int
     """
     cdef int status, kind = shapes_kind(boxes1, boxes2)
     if kind == KIND_INT32:
-        status = _on_pairs[int32_t](boxes1, boxes2, pairs, same, degrees, flip, iou, out, n_threads)
+        status = _on_pairs[int32_t](boxes1, boxes2, pairs, same, degrees, flip, value, out, n_threads)
     elif kind == KIND_INT64:
-        status = _on_pairs[int64_t](boxes1, boxes2, pairs, same, degrees, flip, iou, out, n_threads)
+        status = _on_pairs[int64_t](boxes1, boxes2, pairs, same, degrees, flip, value, out, n_threads)
     elif kind == KIND_FLOAT32:
-        status = _on_pairs[float32_t](boxes1, boxes2, pairs, same, degrees, flip, iou, out, n_threads)
+        status = _on_pairs[float32_t](boxes1, boxes2, pairs, same, degrees, flip, value, out, n_threads)
     else:
-        status = _on_pairs[float64_t](boxes1, boxes2, pairs, same, degrees, flip, iou, out, n_threads)
+        status = _on_pairs[float64_t](boxes1, boxes2, pairs, same, degrees, flip, value, out, n_threads)
     if status:
         raise MemoryError()

@@ -50,6 +50,16 @@ __all__ = [
 # (boxes handed to the pair engine); results never depend on them.
 
 
+#: The overlap measures ``mode=`` accepts for rotated boxes and quads (as in :func:`boxgeom.box_iou`).
+ROTATED_MODES = ("iou", "iof", "ioa", "ios")
+
+
+def _check_mode(mode: Any) -> str:
+    if not isinstance(mode, str) or mode not in ROTATED_MODES:
+        raise ValueError(f"mode: expected one of {', '.join(map(repr, ROTATED_MODES))}, got {mode!r}")
+    return mode
+
+
 def _options(angle_unit: Any, convention: Any) -> tuple[bool, bool]:
     return check_angle_unit(angle_unit), check_convention(convention)
 
@@ -110,7 +120,9 @@ def rotated_box_area(boxes: npt.ArrayLike, *, angle_unit: str = "deg", conventio
     return array[:, 2].astype(np.float64) * array[:, 3]
 
 
-def _overlap(boxes1, boxes2, aligned, angle_unit, convention, n_threads, iou, quads=False) -> np.ndarray:
+def _overlap(boxes1, boxes2, aligned, angle_unit, convention, n_threads, value, quads=False) -> np.ndarray:
+    """The matrix (or, ``aligned``, the rows) of ``value`` (a name of ``_rotated.VALUE_CODES``)."""
+    code = _rotated.VALUE_CODES[value]
     aligned = check_flag(aligned, "aligned")
     if quads:
         degrees = flip = False
@@ -125,11 +137,11 @@ def _overlap(boxes1, boxes2, aligned, angle_unit, convention, n_threads, iou, qu
         check_same_length(first, second, *names)
         out = np.empty(n)
         threads = kernel_threads(n_threads, n, "rotated_pairs")
-        _rotated.aligned(first, second, degrees=degrees, flip=flip, iou=iou, out=out, n_threads=threads)
+        _rotated.aligned(first, second, degrees=degrees, flip=flip, value=code, out=out, n_threads=threads)
     else:
         out = np.empty((n, m))
         threads = kernel_threads(n_threads, n * m, "rotated_cells")
-        _rotated.pairwise(first, second, degrees=degrees, flip=flip, iou=iou, out=out, n_threads=threads)
+        _rotated.pairwise(first, second, degrees=degrees, flip=flip, value=code, out=out, n_threads=threads)
     return out
 
 
@@ -179,13 +191,14 @@ def rotated_intersection_area(
     >>> rotated_intersection_area([[0, 0, 2, 2, 0]], [[1, 1, 2, 2, 0], [0, 0, 2, 2, 45]])
     array([[1.       , 3.3137085]])
     """
-    return _overlap(boxes1, boxes2, aligned, angle_unit, convention, n_threads, False)
+    return _overlap(boxes1, boxes2, aligned, angle_unit, convention, n_threads, "area")
 
 
 def rotated_iou(
     boxes1: npt.ArrayLike,
     boxes2: npt.ArrayLike,
     *,
+    mode: str = "iou",
     aligned: bool = False,
     angle_unit: str = "deg",
     convention: str = "opencv",
@@ -198,6 +211,10 @@ def rotated_iou(
     boxes1 : array_like of shape (n, 5)
     boxes2 : array_like of shape (m, 5)
         Rotated boxes ``(cx, cy, w, h, angle)``.
+    mode : {"iou", "iof", "ioa", "ios"}, default "iou"
+        The intersection ``I`` over the union, over the area of the box of ``boxes1``
+        (iof), of ``boxes2`` (ioa), or over the smaller area (ios), as in
+        :func:`boxgeom.box_iou`.
     aligned : bool, default False
         False: the (n, m) matrix. True: row i with row i (needs ``m == n``).
     angle_unit, convention, n_threads
@@ -224,8 +241,10 @@ def rotated_iou(
     array([[1.        , 1.        , 0.33333333]])
     >>> rotated_iou([[0, 0, 4, 2, 0]], [[0, 0, 4, 2, 0.5]], aligned=True, angle_unit="rad").round(6)
     array([0.633711])
+    >>> rotated_iou([[0, 0, 2, 2, 0]], [[0, 0, 4, 4, 45]], mode="iof")
+    array([[1.]])
     """
-    return _overlap(boxes1, boxes2, aligned, angle_unit, convention, n_threads, True)
+    return _overlap(boxes1, boxes2, aligned, angle_unit, convention, n_threads, _check_mode(mode))
 
 
 def _candidates(first: np.ndarray, second: np.ndarray | None, degrees: bool, flip: bool, threads: int) -> np.ndarray:
@@ -243,6 +262,7 @@ def rotated_iou_pairs(
     boxes1: npt.ArrayLike,
     boxes2: npt.ArrayLike | None = None,
     *,
+    mode: str = "iou",
     min_iou: float = 0.0,
     angle_unit: str = "deg",
     convention: str = "opencv",
@@ -259,9 +279,13 @@ def rotated_iou_pairs(
     boxes2 : array_like of shape (m, 5), optional
         Rotated boxes ``(cx, cy, w, h, angle)``. Without ``boxes2``, pairs within
         ``boxes1`` (a self-join).
+    mode : {"iou", "iof", "ioa", "ios"}, default "iou"
+        The intersection ``I`` over the union, over the area of the box of ``boxes1``
+        (iof), of ``boxes2`` (ioa), or over the smaller area (ios), as in
+        :func:`boxgeom.box_iou`.
     min_iou : float in [0, 1], default 0.0
-        Keep pairs with IoU strictly greater than this (0: every pair that overlaps
-        with positive area).
+        Keep pairs whose IoU (or ``mode``'s measure) is strictly greater than this (0:
+        every pair that overlaps with positive area).
     angle_unit, convention, n_threads
         As in :func:`rotated_intersection_area`.
 
@@ -271,7 +295,7 @@ def rotated_iou_pairs(
         Row 0 indexes ``boxes1``, row 1 ``boxes2`` (or ``boxes1`` with
         ``pairs[0] < pairs[1]`` in a self-join); sorted lexicographically.
     iou : ndarray of shape (k,), float64
-        The IoU of each pair, the same values as :func:`rotated_iou`.
+        The IoU (or ``mode``'s measure) of each pair, the same values as :func:`rotated_iou`.
 
     Raises
     ------
@@ -291,6 +315,7 @@ def rotated_iou_pairs(
     array([[0],
            [3]])
     """
+    code = _rotated.VALUE_CODES[_check_mode(mode)]
     min_iou = check_threshold(min_iou, "min_iou")
     degrees, flip = _options(angle_unit, convention)
     if boxes2 is None:
@@ -303,7 +328,7 @@ def rotated_iou_pairs(
     pairs = _candidates(first, other, degrees, flip, threads)
     iou = np.empty(pairs.shape[1])
     work_threads = kernel_threads(threads, pairs.shape[1], "rotated_pairs")
-    _rotated.on_pairs(first, second, pairs, same=other is None, degrees=degrees, flip=flip, iou=True, out=iou,
+    _rotated.on_pairs(first, second, pairs, same=other is None, degrees=degrees, flip=flip, value=code, out=iou,
                       n_threads=work_threads)
     keep = iou > min_iou
     if keep.all():
@@ -369,12 +394,18 @@ def rotated_nms(
     pairs = _candidates(array, None, degrees, flip, threads)
     iou = np.empty(pairs.shape[1])
     work_threads = kernel_threads(threads, pairs.shape[1], "rotated_pairs")
-    _rotated.on_pairs(array, array, pairs, same=True, degrees=degrees, flip=flip, iou=True, out=iou, n_threads=work_threads)
+    _rotated.on_pairs(array, array, pairs, same=True, degrees=degrees, flip=flip, value=_rotated.VALUE_CODES["iou"], out=iou,
+                      n_threads=work_threads)
     return _nms.suppress_pairs(order, pairs, iou, iou_threshold=threshold)
 
 
 def polygon_iou(
-    quads1: npt.ArrayLike, quads2: npt.ArrayLike, *, aligned: bool = False, n_threads: int | None = None
+    quads1: npt.ArrayLike,
+    quads2: npt.ArrayLike,
+    *,
+    mode: str = "iou",
+    aligned: bool = False,
+    n_threads: int | None = None,
 ) -> np.ndarray:
     """Return the IoU of convex quadrilaterals (DOTA's ``x1 y1 x2 y2 x3 y3 x4 y4``).
 
@@ -385,6 +416,10 @@ def polygon_iou(
     quads1 : array_like of shape (n, 8)
     quads2 : array_like of shape (m, 8)
         Convex quadrilaterals (collinear or repeated corners allowed).
+    mode : {"iou", "iof", "ioa", "ios"}, default "iou"
+        The intersection ``I`` over the union, over the area of the box of ``quads1``
+        (iof), of ``quads2`` (ioa), or over the smaller area (ios), as in
+        :func:`boxgeom.box_iou`.
     aligned : bool, default False
         False: the (n, m) matrix; True: row i with row i.
     n_threads : int, optional
@@ -405,4 +440,4 @@ def polygon_iou(
     >>> polygon_iou([[0, 0, 2, 0, 2, 2, 0, 2]], [[1, 0, 3, 0, 3, 2, 1, 2], [0, 2, 2, 2, 2, 0, 0, 0]])
     array([[0.33333333, 1.        ]])
     """
-    return _overlap(quads1, quads2, aligned, None, None, n_threads, True, quads=True)
+    return _overlap(quads1, quads2, aligned, None, None, n_threads, _check_mode(mode), quads=True)

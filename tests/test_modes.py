@@ -180,3 +180,63 @@ def test_empty_inputs():
         assert box_iou(empty, [[0, 0, 1, 1]], mode=mode).shape == (0, 1)
         assert box_iou(empty, empty, mode=mode, aligned=True).shape == (0,)
         assert box_iou_pairs(empty, empty, np.zeros((2, 0), dtype=np.intp), mode=mode).shape == (0,)
+
+
+# --------------------------------------------------------------------------- rotated boxes and quads
+
+ROTATED_MODES = ("iou", "iof", "ioa", "ios")
+
+
+def shapely_measures(corners1, corners2):
+    """{mode: (n, m)} from shapely's intersection areas of the corner polygons."""
+    import shapely
+
+    first = shapely.polygons(corners1)
+    second = shapely.polygons(corners2)
+    inter = shapely.area(shapely.intersection(first[:, None], second[None, :]))
+    area1, area2 = shapely.area(first)[:, None], shapely.area(second)[None, :]
+    return {
+        "iou": ratio(inter, area1 + area2 - inter),
+        "iof": ratio(inter, np.broadcast_to(area1, inter.shape)),
+        "ioa": ratio(inter, np.broadcast_to(area2, inter.shape)),
+        "ios": ratio(inter, np.minimum(area1, area2)),
+    }
+
+
+@pytest.mark.parametrize("mode", ROTATED_MODES)
+def test_rotated_modes_match_shapely(mode):
+    from boxgeom import polygon_iou, rotated_corners, rotated_iou, rotated_iou_pairs
+    from boxgeom.datasets import random_rotated_boxes
+
+    first, second = random_rotated_boxes(40, 200, 80, seed=5), random_rotated_boxes(30, 200, 80, seed=6)
+    first[:3] = second[:3]  # identical boxes
+    first[3, 2:4] = first[3, 2:4] / 4  # a small box, likely nested
+    corners1, corners2 = rotated_corners(first), rotated_corners(second)
+    want = shapely_measures(corners1, corners2)[mode]
+    got = rotated_iou(first, second, mode=mode)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-9)
+    assert ((got >= 0) & (got <= 1)).all()
+    np.testing.assert_array_equal(rotated_iou(first[:30], second, mode=mode, aligned=True), np.diag(got[:30]))
+    quads1, quads2 = corners1.reshape(-1, 8), corners2.reshape(-1, 8)
+    np.testing.assert_allclose(polygon_iou(quads1, quads2, mode=mode), want, rtol=0, atol=1e-9)
+    pairs, values = rotated_iou_pairs(first, second, mode=mode)
+    np.testing.assert_array_equal(values, got[pairs[0], pairs[1]])
+    assert (got[pairs[0], pairs[1]] > 0).all() and np.count_nonzero(got) == pairs.shape[1]
+
+
+def test_rotated_iof_and_ioa_swap():
+    from boxgeom import rotated_iou
+    from boxgeom.datasets import random_rotated_boxes
+
+    first, second = random_rotated_boxes(25, 200, 60, seed=7), random_rotated_boxes(20, 200, 60, seed=8)
+    np.testing.assert_array_equal(rotated_iou(first, second, mode="iof"), rotated_iou(second, first, mode="ioa").T)
+
+
+def test_rotated_bad_mode():
+    from boxgeom import polygon_iou, rotated_iou, rotated_iou_pairs
+
+    box = [[0, 0, 2, 2, 0]]
+    for call in (lambda: rotated_iou(box, box, mode="giou"), lambda: rotated_iou_pairs(box, mode="area"),
+                 lambda: polygon_iou([[0, 0, 1, 0, 1, 1, 0, 1]], [[0, 0, 1, 0, 1, 1, 0, 1]], mode=None)):
+        with pytest.raises(ValueError, match="mode"):
+            call()

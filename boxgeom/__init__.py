@@ -8,7 +8,8 @@ Map of the compiled layer: each public function validates its input once
 
 - find_pairs, find_pairs_between -> _pairs (a cost plan, then _brute, _sweep or
   _strips); pairs_to_csr -> _csr
-- box_iou, box_iou_pairs -> _iou
+- box_iou, box_iou_pairs -> _iou (every mode: _box.measure)
+- clip_boxes_to_image, remove_small_boxes -> numpy, after the checks; masks_to_boxes -> _masks
 - nms, batched_nms -> _nms (a hierarchical grid, _hgrid.pxd)
 - match_greedy -> _match (_hgrid.pxd); match_optimal -> _pairs, _iou, _assign
 - tile_cover -> _cover
@@ -32,6 +33,7 @@ from boxgeom.detection import batched_nms, match_greedy, match_optimal, nms, til
 from boxgeom.formats import box_area, box_convert
 from boxgeom.index import BoxIndex
 from boxgeom.iou import box_iou, box_iou_pairs
+from boxgeom.ops import clip_boxes_to_image, masks_to_boxes, remove_small_boxes
 from boxgeom.pairs import find_pairs, find_pairs_between, pairs_to_csr
 from boxgeom.rotated import (
     polygon_iou,
@@ -55,14 +57,17 @@ __all__ = [
     "box_iou",
     "batched_nms",
     "box_iou_pairs",
+    "clip_boxes_to_image",
     "find_pairs",
     "find_pairs_between",
     "match_greedy",
+    "masks_to_boxes",
     "match_optimal",
     "nms",
     "openmp_enabled",
     "pairs_to_csr",
     "polygon_iou",
+    "remove_small_boxes",
     "rotated_box_area",
     "rotated_corners",
     "rotated_intersection_area",

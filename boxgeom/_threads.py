@@ -56,6 +56,7 @@ PARALLEL_FROM = {
     "rotated_cells": 1 << 20,  # rotated boxes' corners, cells of a rotated IoU matrix
     "rotated_pairs": 20_000,  # clipped pairs of rotated boxes (elementwise, sparse)
     "rotated_boxes": 50_000,  # rotated boxes given to the pair engine
+    "masks": 1 << 20,  # mask pixels read by masks_to_boxes
 }
 
 

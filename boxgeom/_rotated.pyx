@@ -38,16 +38,12 @@ from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, int
 
 cnp.import_array()
 
-cdef enum Value:
-    # What a pair's entry holds: its intersection area, or one of _box's ratios of it.
-    AREA = 0
-    IOU = 1
-    IOF = 2
-    IOA = 3
-    IOS = 4
+cdef enum:
+    AREA = -1  # a pair's entry holds its intersection area; else a ``_box.Mode`` of it
 
 # The code of each value's name, mapped by name (the ``mode=`` of boxgeom.rotated, plus "area").
-VALUE_CODES = {"area": AREA, "iou": IOU, "iof": IOF, "ioa": IOA, "ios": IOS}
+VALUE_CODES = {"area": AREA, "iou": _box.MODE_IOU, "iof": _box.MODE_IOF, "ioa": _box.MODE_IOA,
+               "ios": _box.MODE_IOS}
 
 
 cdef extern from *:
@@ -325,8 +321,8 @@ cdef inline double quad_inter(const QBox* a, const QBox* b) noexcept nogil:
 
 
 cdef inline double overlap(const shape_t* a, const shape_t* b, int value) noexcept nogil:
-    """The ``value`` (``Value``) of two prepared shapes: their intersection area, or its
-    IoU, iof, ioa or ios (``_box``'s ratios, clamped to 1)."""
+    """The ``value`` of two prepared shapes: their intersection area (``AREA``), or its
+    IoU, iof, ioa or ios (a ``_box.Mode``: ``_box``'s ratios, clamped to 1)."""
     cdef double inter, measured
     if a.area <= 0.0 or b.area <= 0.0:
         return 0.0
@@ -336,13 +332,13 @@ cdef inline double overlap(const shape_t* a, const shape_t* b, int value) noexce
         inter = rbox_inter(a, b)
     else:
         inter = quad_inter(a, b)
-    if value == IOU:
+    if value == _box.MODE_IOU:
         measured = _box.iou(inter, a.area, b.area)
     elif value == AREA:
         return inter
-    elif value == IOF:
+    elif value == _box.MODE_IOF:
         measured = _box.ratio(inter, a.area)
-    elif value == IOA:
+    elif value == _box.MODE_IOA:
         measured = _box.ratio(inter, b.area)
     else:
         measured = _box.ios(inter, a.area, b.area)

@@ -8,7 +8,7 @@ import numpy.typing as npt
 
 from boxgeom import _iou
 from boxgeom._threads import kernel_threads
-from boxgeom._validate import as_pairs, check_flag
+from boxgeom._validate import as_pairs, check_flag, check_same_length
 from boxgeom.formats import as_box_pair
 
 __all__ = ["MODES", "box_iou", "box_iou_pairs"]
@@ -17,11 +17,11 @@ __all__ = ["MODES", "box_iou", "box_iou_pairs"]
 MODES = ("iou", "iof", "ioa", "ios", "giou", "diou", "ciou")
 
 
-def check_mode(mode: object, name: str = "mode") -> int:
-    """The kernel code of ``mode`` (one of :data:`MODES`), else ValueError."""
-    if not isinstance(mode, str) or mode not in MODES:
-        raise ValueError(f"{name}: expected one of {', '.join(map(repr, MODES))}, got {mode!r}")
-    return _iou.MODE_CODES[mode]
+def check_mode(mode: object, modes: tuple[str, ...] = MODES) -> str:
+    """Return ``mode`` if it is one of ``modes`` (default :data:`MODES`), else ValueError."""
+    if not isinstance(mode, str) or mode not in modes:
+        raise ValueError(f"mode: expected one of {', '.join(map(repr, modes))}, got {mode!r}")
+    return mode
 
 
 def box_iou(
@@ -80,12 +80,11 @@ def box_iou(
     >>> box_iou([[0, 0, 2, 2], [0, 0, 4, 4]], [[1, 1, 3, 3], [1, 1, 2, 2]], mode="ios", aligned=True)
     array([0.25, 1.  ])
     """
-    code = check_mode(mode)
+    code = _iou.MODE_CODES[check_mode(mode)]
     aligned = check_flag(aligned, "aligned")
     first, second = as_box_pair(boxes1, boxes2, fmt)
     if aligned:
-        if len(first) != len(second):
-            raise ValueError(f"boxes2: expected length {len(first)} to match boxes1 (aligned=True), got {len(second)}")
+        check_same_length(first, second, "boxes1", "boxes2")
         return _iou.measure_aligned(first, second, mode=code, n_threads=kernel_threads(n_threads, len(first), "iou"))
     threads = kernel_threads(n_threads, len(first) * len(second), "iou")
     if mode == "iou":
@@ -127,7 +126,7 @@ def box_iou_pairs(
     >>> box_iou_pairs(boxes, boxes, pairs).round(3)
     array([0.143, 0.333, 0.333])
     """
-    code = check_mode(mode)
+    code = _iou.MODE_CODES[check_mode(mode)]
     first, second = as_box_pair(boxes1, boxes2, fmt)
     checked = as_pairs(pairs, len(first), len(second))
     threads = kernel_threads(n_threads, checked.shape[1], "iou")

@@ -34,6 +34,7 @@ from boxgeom._validate import (
     check_threshold,
     common_dtype,
 )
+from boxgeom.iou import check_mode
 
 __all__ = [
     "polygon_iou",
@@ -52,12 +53,6 @@ __all__ = [
 
 #: The overlap measures ``mode=`` accepts for rotated boxes and quads (as in :func:`boxgeom.box_iou`).
 ROTATED_MODES = ("iou", "iof", "ioa", "ios")
-
-
-def _check_mode(mode: Any) -> str:
-    if not isinstance(mode, str) or mode not in ROTATED_MODES:
-        raise ValueError(f"mode: expected one of {', '.join(map(repr, ROTATED_MODES))}, got {mode!r}")
-    return mode
 
 
 def _options(angle_unit: Any, convention: Any) -> tuple[bool, bool]:
@@ -244,7 +239,7 @@ def rotated_iou(
     >>> rotated_iou([[0, 0, 2, 2, 0]], [[0, 0, 4, 4, 45]], mode="iof")
     array([[1.]])
     """
-    return _overlap(boxes1, boxes2, aligned, angle_unit, convention, n_threads, _check_mode(mode))
+    return _overlap(boxes1, boxes2, aligned, angle_unit, convention, n_threads, check_mode(mode, ROTATED_MODES))
 
 
 def _candidates(first: np.ndarray, second: np.ndarray | None, degrees: bool, flip: bool, threads: int) -> np.ndarray:
@@ -315,7 +310,7 @@ def rotated_iou_pairs(
     array([[0],
            [3]])
     """
-    code = _rotated.VALUE_CODES[_check_mode(mode)]
+    code = _rotated.VALUE_CODES[check_mode(mode, ROTATED_MODES)]
     min_iou = check_threshold(min_iou, "min_iou")
     degrees, flip = _options(angle_unit, convention)
     if boxes2 is None:
@@ -440,4 +435,4 @@ def polygon_iou(
     >>> polygon_iou([[0, 0, 2, 0, 2, 2, 0, 2]], [[1, 0, 3, 0, 3, 2, 1, 2], [0, 2, 2, 2, 2, 0, 0, 0]])
     array([[0.33333333, 1.        ]])
     """
-    return _overlap(quads1, quads2, aligned, None, None, n_threads, _check_mode(mode), quads=True)
+    return _overlap(quads1, quads2, aligned, None, None, n_threads, check_mode(mode, ROTATED_MODES), quads=True)

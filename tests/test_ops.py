@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from boxgeom import box_convert, clip_boxes_to_image, masks_to_boxes, remove_small_boxes
@@ -83,3 +82,11 @@ def test_bad_input():
         masks_to_boxes(np.zeros((1, 4, 4)))
     with pytest.raises(ValueError, match="fmt"):
         clip_boxes_to_image(boxes, (3, 3), fmt="yxyx")
+
+
+def test_empty_inputs():
+    empty = np.zeros((0, 4))
+    assert clip_boxes_to_image(empty, (10, 10)).shape == (0, 4)
+    assert remove_small_boxes(empty, 1.0).shape == (0,)
+    assert masks_to_boxes(np.zeros((0, 5, 5), dtype=bool)).shape == (0, 4)
+    np.testing.assert_array_equal(masks_to_boxes(np.zeros((3, 0, 7), dtype=bool)), np.zeros((3, 4)))

@@ -16,7 +16,7 @@ from libc.math cimport isfinite
 cimport numpy as cnp
 import numpy as np
 
-from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, array_kind, box_kind, dtype_kind
+from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, array_kind, box_kind, dtype_kind, has_rows, row_step
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t
 
 cnp.import_array()
@@ -44,23 +44,28 @@ OK, NOT_FINITE, OUT_OF_RANGE, NEGATIVE_SIZE = REASON_OK, REASON_NOT_FINITE, REAS
 ORDER_NONE, ORDER_CORNERS, ORDER_SIZES = RULE_NONE, RULE_CORNERS, RULE_SIZES
 
 
-cdef (intp_t, int) scan(const coord_t* boxes, intp_t n, intp_t columns, int order, int64_t limit) noexcept nogil:
-    """(first bad row, reason) of ``n`` C-ordered rows of ``columns`` values; value checks
-    over the whole array come before order checks."""
+cdef (intp_t, int) scan(const coord_t* boxes, intp_t n, intp_t columns, intp_t step, int order,
+                        int64_t limit) noexcept nogil:
+    """(first bad row, reason) of ``n`` rows of ``columns`` values, ``step`` values apart;
+    value checks over the whole array come before order checks."""
     cdef intp_t i, c
     cdef const coord_t* row
     if coord_t is float32_t or coord_t is float64_t:
-        for i in range(n * columns):
-            if not isfinite(boxes[i]):
-                return i // columns, REASON_NOT_FINITE
+        for i in range(n):
+            row = boxes + i * step
+            for c in range(columns):
+                if not isfinite(row[c]):
+                    return i, REASON_NOT_FINITE
     elif coord_t is int64_t:
-        for i in range(n * columns):
-            if boxes[i] > limit or boxes[i] < -limit:
-                return i // columns, REASON_OUT_OF_RANGE
+        for i in range(n):
+            row = boxes + i * step
+            for c in range(columns):
+                if row[c] > limit or row[c] < -limit:
+                    return i, REASON_OUT_OF_RANGE
     if columns < 4:
         return -1, REASON_OK
     for i in range(n):
-        row = boxes + i * columns
+        row = boxes + i * step
         if order == RULE_CORNERS and (row[2] < row[0] or row[3] < row[1]):
             return i, REASON_NEGATIVE_SIZE
         if order == RULE_SIZES and (row[2] < 0 or row[3] < 0):
@@ -69,27 +74,28 @@ cdef (intp_t, int) scan(const coord_t* boxes, intp_t n, intp_t columns, int orde
 
 
 cdef (intp_t, int) scan_array(cnp.ndarray array, int kind, int order, int64_t limit) noexcept:
-    """``scan`` of a C-contiguous 2-D array of kind ``kind`` (see ``_kinds.dtype_kind``)."""
-    cdef intp_t n = cnp.PyArray_DIM(array, 0), columns = cnp.PyArray_DIM(array, 1)
+    """``scan`` of a 2-D array of kind ``kind`` (see ``_kinds.dtype_kind``) that ``has_rows``."""
+    cdef intp_t n = cnp.PyArray_DIM(array, 0), columns = cnp.PyArray_DIM(array, 1), step = row_step(array)
     cdef void* data = cnp.PyArray_DATA(array)
     cdef (intp_t, int) result
     with nogil:
         if kind == KIND_INT32:
-            result = scan(<const int32_t*> data, n, columns, order, limit)
+            result = scan(<const int32_t*> data, n, columns, step, order, limit)
         elif kind == KIND_INT64:
-            result = scan(<const int64_t*> data, n, columns, order, limit)
+            result = scan(<const int64_t*> data, n, columns, step, order, limit)
         elif kind == KIND_FLOAT32:
-            result = scan(<const float32_t*> data, n, columns, order, limit)
+            result = scan(<const float32_t*> data, n, columns, step, order, limit)
         else:
-            result = scan(<const float64_t*> data, n, columns, order, limit)
+            result = scan(<const float64_t*> data, n, columns, step, order, limit)
     return result
 
 
 def valid_boxes(values, int order, int64_t limit):
     """``values`` itself when it is already what the kernels take and passes
-    :func:`first_bad_row`: a C-contiguous native ``(n, 4)`` ndarray of int32, int64,
-    float32 or float64 with no bad row. Otherwise None: the caller's full path then
-    converts it, or reports what is wrong.
+    :func:`first_bad_row`: a native ``(n, 4)`` ndarray of int32, int64, float32 or float64
+    whose rows are contiguous (C-contiguous, or a row-strided view such as ``dets[:, :4]``)
+    with no bad row. Otherwise None: the caller's full path then converts it, or reports
+    what is wrong.
 
     Examples
     --------
@@ -103,7 +109,7 @@ def valid_boxes(values, int order, int64_t limit):
     if not cnp.PyArray_CheckExact(values):
         return None
     array = <cnp.ndarray> values
-    if cnp.PyArray_NDIM(array) != 2 or cnp.PyArray_DIM(array, 1) != 4 or not cnp.PyArray_IS_C_CONTIGUOUS(array):
+    if not has_rows(array, 4):
         return None
     kind = dtype_kind(array)
     if kind < 0 or scan_array(array, kind, order, limit)[0] >= 0:
@@ -114,10 +120,11 @@ def valid_boxes(values, int order, int64_t limit):
 def first_bad_row(cnp.ndarray array not None, int order, int64_t limit):
     """Return ``(row, reason)`` of the first row breaking the rules, or ``(-1, OK)``.
 
-    ``array`` is C-contiguous 2-D in a kernel dtype. Reasons: ``NOT_FINITE`` (float
-    NaN/inf), ``OUT_OF_RANGE`` (int64 beyond +-``limit``), then ``NEGATIVE_SIZE``
-    under ``order`` (``ORDER_CORNERS``: columns 2, 3 below 0, 1; ``ORDER_SIZES``:
-    columns 2, 3 negative; checked only when ``array`` has at least 4 columns).
+    ``array`` is 2-D in a kernel dtype, with contiguous rows (C-contiguous or
+    row-strided). Reasons: ``NOT_FINITE`` (float NaN/inf), ``OUT_OF_RANGE`` (int64
+    beyond +-``limit``), then ``NEGATIVE_SIZE`` under ``order`` (``ORDER_CORNERS``:
+    columns 2, 3 below 0, 1; ``ORDER_SIZES``: columns 2, 3 negative; checked only when
+    ``array`` has at least 4 columns).
 
     Examples
     --------
@@ -127,17 +134,17 @@ def first_bad_row(cnp.ndarray array not None, int order, int64_t limit):
     """
     if cnp.PyArray_NDIM(array) != 2:
         raise TypeError(f"first_bad_row: expected a 2-D array, got {cnp.PyArray_NDIM(array)} dimensions")
-    return scan_array(array, array_kind(array, cnp.PyArray_DIM(array, 1)), order, limit)
+    return scan_array(array, array_kind(array, cnp.PyArray_DIM(array, 1), True), order, limit)
 
 
-cdef (intp_t, int) xywh_scan(const coord_t* boxes, intp_t n, bint strict, bint* fits_int32) noexcept nogil:
+cdef (intp_t, int) xywh_scan(const coord_t* boxes, intp_t n, intp_t step, bint strict, bint* fits_int32) noexcept nogil:
     """First row with a non-positive size (``strict``) or a sum x + w overflowing to inf; int32 fit of the sums."""
     cdef intp_t i, c
     cdef double total
     cdef const coord_t* row
     fits_int32[0] = True
     for i in range(n):
-        row = boxes + 4 * i
+        row = boxes + step * i
         if strict and (row[2] <= 0 or row[3] <= 0):
             return i, REASON_NEGATIVE_SIZE
         for c in range(2):
@@ -151,36 +158,39 @@ cdef (intp_t, int) xywh_scan(const coord_t* boxes, intp_t n, bint strict, bint* 
     return -1, REASON_OK
 
 
-cdef void xywh_write(const coord_t* boxes, intp_t n, fused_out_t* out) noexcept nogil:
+cdef void xywh_write(const coord_t* boxes, intp_t n, intp_t step, fused_out_t* out) noexcept nogil:
     cdef intp_t i
-    for i in range(0, 4 * n, 4):
-        out[i] = <fused_out_t> boxes[i]
-        out[i + 1] = <fused_out_t> boxes[i + 1]
-        out[i + 2] = <fused_out_t> boxes[i] + <fused_out_t> boxes[i + 2]
-        out[i + 3] = <fused_out_t> boxes[i + 1] + <fused_out_t> boxes[i + 3]
+    cdef const coord_t* row
+    for i in range(n):
+        row = boxes + step * i
+        out[4 * i] = <fused_out_t> row[0]
+        out[4 * i + 1] = <fused_out_t> row[1]
+        out[4 * i + 2] = <fused_out_t> row[0] + <fused_out_t> row[2]
+        out[4 * i + 3] = <fused_out_t> row[1] + <fused_out_t> row[3]
 
 
-cdef object xywh_convert(const coord_t* boxes, intp_t n, bint strict, int out_type):
+cdef object xywh_convert(const coord_t* boxes, intp_t n, intp_t step, bint strict, int out_type):
     """``xywh_to_xyxy`` for one coordinate type; ``out_type`` is its own numpy type number."""
     cdef (intp_t, int) found
     cdef bint fits = True
     cdef cnp.npy_intp dims[2]
-    found = xywh_scan(boxes, n, strict, &fits)
+    found = xywh_scan(boxes, n, step, strict, &fits)
     if found[0] >= 0:
         return None, found[0], found[1]
     dims[0] = n
     dims[1] = 4
     if coord_t is int32_t and not fits:
         out = cnp.PyArray_EMPTY(2, dims, cnp.NPY_INT64, 0)
-        xywh_write(boxes, n, <int64_t*> cnp.PyArray_DATA(out))
+        xywh_write(boxes, n, step, <int64_t*> cnp.PyArray_DATA(out))
     else:
         out = cnp.PyArray_EMPTY(2, dims, out_type, 0)
-        xywh_write(boxes, n, <coord_t*> cnp.PyArray_DATA(out))
+        xywh_write(boxes, n, step, <coord_t*> cnp.PyArray_DATA(out))
     return out, -1, REASON_OK
 
 
 def xywh_to_xyxy(cnp.ndarray array not None, bint strict):
-    """Return ``(xyxy, row, reason)`` for checked ``(n, 4)`` xywh boxes in a kernel dtype.
+    """Return ``(xyxy, row, reason)`` for checked ``(n, 4)`` xywh boxes in a kernel dtype
+    (C-contiguous or row-strided); ``xyxy`` is a new C-contiguous array.
 
     int32 stays int32 when every ``x + w`` and ``y + h`` fits, else becomes int64;
     int64 stays int64 (coordinates within +-2**61 cannot wrap); floats keep their
@@ -193,16 +203,16 @@ def xywh_to_xyxy(cnp.ndarray array not None, bint strict):
     >>> xywh_to_xyxy(np.array([[1, 2, 3, 4]], dtype=np.int32), True)[0]
     array([[1, 2, 4, 6]], dtype=int32)
     """
-    cdef int kind = box_kind(array)
-    cdef intp_t n = cnp.PyArray_DIM(array, 0)
+    cdef int kind = box_kind(array, True)
+    cdef intp_t n = cnp.PyArray_DIM(array, 0), step = row_step(array)
     cdef void* data = cnp.PyArray_DATA(array)
     if kind == KIND_INT32:
-        return xywh_convert(<const int32_t*> data, n, strict, cnp.NPY_INT32)
+        return xywh_convert(<const int32_t*> data, n, step, strict, cnp.NPY_INT32)
     if kind == KIND_INT64:
-        return xywh_convert(<const int64_t*> data, n, strict, cnp.NPY_INT64)
+        return xywh_convert(<const int64_t*> data, n, step, strict, cnp.NPY_INT64)
     if kind == KIND_FLOAT32:
-        return xywh_convert(<const float32_t*> data, n, strict, cnp.NPY_FLOAT32)
-    return xywh_convert(<const float64_t*> data, n, strict, cnp.NPY_FLOAT64)
+        return xywh_convert(<const float32_t*> data, n, step, strict, cnp.NPY_FLOAT32)
+    return xywh_convert(<const float64_t*> data, n, step, strict, cnp.NPY_FLOAT64)
 
 
 def valid_scores(values, intp_t n):

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from boxgeom import _checks
-from boxgeom._validate import INT64_LIMIT, as_array
+from boxgeom._validate import INT64_LIMIT, as_array, as_numpy
 from boxgeom.formats import sum_overflow_error
 
 
@@ -44,7 +44,7 @@ def as_compat_boxes(boxes: Any, name: str = "boxes_array", valid: np.ndarray | N
         xyxy = _checks.xywh_to_xyxy(valid, strict=True)[0]
         if xyxy is not None:
             return xyxy
-    array = np.asarray(boxes)
+    array = as_numpy(boxes)
     if array.dtype.kind in "iuf" and (array.ndim != 2 or array.shape[1] != 4):
         raise InvalidBoxesError(f"{COMPAT_SHAPE}; {name}: got shape {array.shape}")
     return strict_xyxy(as_array(array, name, 4), name)
@@ -52,7 +52,7 @@ def as_compat_boxes(boxes: Any, name: str = "boxes_array", valid: np.ndarray | N
 
 def as_compat_box(box: Any, name: str = "box1") -> np.ndarray:
     """Validate one box-intersect-lib box (length 4, xywh, w > 0, h > 0); return it as a (1, 4) xyxy array."""
-    array = np.asarray(box)
+    array = as_numpy(box)
     if array.dtype.kind in "iuf" and array.shape != (4,):
         raise InvalidBoxesError(f"{COMPAT_BOX}; {name}: got shape {array.shape}")
     return as_compat_boxes(array.reshape(1, 4), name)

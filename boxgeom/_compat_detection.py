@@ -18,7 +18,7 @@ import numpy.typing as npt
 from boxgeom import _checks, _compat_index, _cover, _match, _nms
 from boxgeom._threads import kernel_threads
 from boxgeom._compat_checks import InvalidBoxesError, as_compat_boxes, check_size_int, compat_tile_error
-from boxgeom._validate import INT64_LIMIT, as_scores, common_dtype
+from boxgeom._validate import INT64_LIMIT, as_numpy, as_scores, common_dtype
 from boxgeom.formats import as_float64_boxes
 
 __all__ = ["BoxIntersector", "efficient_coverage", "find_best_matches", "find_non_max_suppressed"]
@@ -67,7 +67,7 @@ def find_non_max_suppressed(
     array([ True, False, False])
     """
     xyxy = as_compat_boxes(boxes_array)
-    values = np.asarray(scores)
+    values = as_numpy(scores)
     if values.ndim == 1 and values.shape[0] != len(xyxy):
         raise InvalidBoxesError(f"{COMPAT_LENGTH}; scores: expected length {len(xyxy)}, got {values.shape[0]}")
     values = as_scores(values, len(xyxy), boxes_name="boxes_array")

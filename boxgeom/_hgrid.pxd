@@ -26,6 +26,7 @@
 # Memory: functions that allocate return -1 (or False) when memory runs out and leave
 # what they allocated to ``grid_free`` / ``slots_free``.
 
+from cython cimport view
 from libc.math cimport INFINITY, exp, fabs, log, sqrt
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memset
@@ -97,7 +98,7 @@ cdef inline intp_t level_columns(const Grid* grid, intp_t g, intp_t level) noexc
     return ((grid.nx[g] - 1) >> level) + 1
 
 
-cdef inline int grid_plan(Grid* grid, const coord_t[:, ::1] boxes, const intp_t* group, intp_t n_groups,
+cdef inline int grid_plan(Grid* grid, const coord_t[:, ::view.contiguous] boxes, const intp_t* group, intp_t n_groups,
                           intp_t* key_of) noexcept nogil:
     """Size the grid of each group over its boxes of positive area, and give every box
     its cell (``key_of``; -1 for a zero-area box, which is never filed). Every level
@@ -317,7 +318,7 @@ cdef inline void slot_set(Slots* slots, intp_t s, const coord_t* box, intp_t ind
     (<intp_t*> (record + slots.coord_bytes))[0] = index
 
 
-cdef inline int slots_fill(Slots* slots, const Grid* grid, const coord_t[:, ::1] boxes, const intp_t* key_of,
+cdef inline int slots_fill(Slots* slots, const Grid* grid, const coord_t[:, ::view.contiguous] boxes, const intp_t* key_of,
                            const uint64_t* box_key) noexcept nogil:
     """Copy every filed box to its slot (cell order; by index within a cell): its
     coordinates, its index and (``box_key`` not NULL) its key. Return -1 when memory
@@ -367,7 +368,7 @@ cdef inline unsigned int overlap_mask(const Slots* slots, const uint8_t* flags, 
 # --- slots by x1: the layout of brute-force scans ---------------------------------------------
 
 
-cdef inline int sort_by_x1(const coord_t[:, ::1] boxes, intp_t* order, double* reach) noexcept nogil:
+cdef inline int sort_by_x1(const coord_t[:, ::view.contiguous] boxes, intp_t* order, double* reach) noexcept nogil:
     """``order``: the boxes by x1, ties by index. ``reach``: the largest width in float64,
     raised past the rounding of the coordinates, so that a box overlapping ``[a, b)`` in
     x has a float64 x1 above ``a - reach`` (and below ``a + reach`` for the widest
@@ -394,7 +395,7 @@ cdef inline int sort_by_x1(const coord_t[:, ::1] boxes, intp_t* order, double* r
     return 0
 
 
-cdef inline int slots_by_x1(Slots* slots, const coord_t[:, ::1] boxes, coord_t* columns, double* areas,
+cdef inline int slots_by_x1(Slots* slots, const coord_t[:, ::view.contiguous] boxes, coord_t* columns, double* areas,
                             double* reach) noexcept nogil:
     """Every box in its own slot, by x1 (``sort_by_x1``, which sets ``reach``), for a
     brute-force scan; also ``columns``: the slots' x1, y1, x2, y2, one coordinate after

@@ -16,6 +16,7 @@ then ``intersect``), which is faster there. Rows (dense) and pairs (sparse) are 
 between threads statically; every value is computed alike whatever the thread count.
 """
 
+from cython cimport view
 from cython.parallel cimport prange
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
@@ -54,7 +55,7 @@ cdef inline double iou_of(const coord_t* a, const coord_t* b, double area_a, dou
 def iou_matrix(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, *, int n_threads):
     """Return the (n, m) float64 IoU of every box of ``boxes1`` with every box of
     ``boxes2`` (C-contiguous (n, 4) and (m, 4) arrays of one dtype); threads over rows."""
-    cdef int kind = same_kind(boxes1, boxes2, 4)
+    cdef int kind = same_kind(boxes1, boxes2, 4, True)
     if kind == KIND_INT32:
         return dense[int32_t](boxes1, boxes2, n_threads)
     if kind == KIND_INT64:
@@ -99,7 +100,7 @@ cdef void dense_row(const coord_t* a, intp_t m, const coord_t* columns, const do
         lo = hi
 
 
-cdef void dense_row_scalar(const coord_t* a, const coord_t[:, ::1] boxes2, const double* areas,
+cdef void dense_row_scalar(const coord_t* a, const coord_t[:, ::view.contiguous] boxes2, const double* areas,
                            double* out) noexcept nogil:
     """``dense_row`` box by box, for coordinates whose flag loop would not vectorise:
     ``open_overlap``, and only then ``intersect``."""
@@ -113,7 +114,7 @@ cdef void dense_row_scalar(const coord_t* a, const coord_t[:, ::1] boxes2, const
             out[j] = iou(inter, area_a, areas[j])
 
 
-cdef object dense(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, int n_threads):
+cdef object dense(const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2, int n_threads):
     """``iou_matrix`` for one coordinate type."""
     cdef intp_t n = boxes1.shape[0], m = boxes2.shape[0], i, j, c
     out_array = np.zeros((n, m), dtype=np.float64)
@@ -149,7 +150,7 @@ def iou_pairs(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, const in
               int n_threads):
     """Return the (k,) float64 IoU of ``boxes1[pairs[0]]`` with ``boxes2[pairs[1]]``
     (indices trusted: within range)."""
-    cdef int kind = same_kind(boxes1, boxes2, 4)
+    cdef int kind = same_kind(boxes1, boxes2, 4, True)
     if kind == KIND_INT32:
         return sparse[int32_t](boxes1, boxes2, pairs, n_threads)
     if kind == KIND_INT64:
@@ -159,7 +160,7 @@ def iou_pairs(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, const in
     return sparse[float64_t](boxes1, boxes2, pairs, n_threads)
 
 
-cdef object sparse(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, const intp_t[:, ::1] pairs,
+cdef object sparse(const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2, const intp_t[:, ::1] pairs,
                    int n_threads):
     """``iou_pairs`` for one coordinate type."""
     cdef intp_t k = pairs.shape[1], t
@@ -180,7 +181,7 @@ def pair_overlaps(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, cons
     """Return ``(inter, union)``, float64 (k,) each, of ``boxes1[pairs[0]]`` and
     ``boxes2[pairs[1]]``: the area of a positive-area overlap (else 0), and
     ``area_a + area_b - inter``."""
-    cdef int kind = same_kind(boxes1, boxes2, 4)
+    cdef int kind = same_kind(boxes1, boxes2, 4, True)
     if kind == KIND_INT32:
         return overlaps[int32_t](boxes1, boxes2, pairs, n_threads)
     if kind == KIND_INT64:
@@ -190,7 +191,7 @@ def pair_overlaps(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, cons
     return overlaps[float64_t](boxes1, boxes2, pairs, n_threads)
 
 
-cdef object overlaps(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, const intp_t[:, ::1] pairs,
+cdef object overlaps(const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2, const intp_t[:, ::1] pairs,
                      int n_threads):
     """``pair_overlaps`` for one coordinate type."""
     cdef intp_t k = pairs.shape[1], t
@@ -218,7 +219,7 @@ cdef object overlaps(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2,
 def measure_matrix(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, *, int mode, int n_threads):
     """Return the (n, m) float64 measure ``mode`` of every box of ``boxes1`` with every
     box of ``boxes2`` (C-contiguous, one dtype); threads over rows."""
-    cdef int kind = same_kind(boxes1, boxes2, 4)
+    cdef int kind = same_kind(boxes1, boxes2, 4, True)
     if kind == KIND_INT32:
         return measure_dense[int32_t](boxes1, boxes2, mode, n_threads)
     if kind == KIND_INT64:
@@ -228,7 +229,7 @@ def measure_matrix(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, *, 
     return measure_dense[float64_t](boxes1, boxes2, mode, n_threads)
 
 
-cdef object measure_dense(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, int mode, int n_threads):
+cdef object measure_dense(const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2, int mode, int n_threads):
     """``measure_matrix`` for one coordinate type. CIoU takes each box's aspect angle
     from a table (one ``atan2`` per box, not two per cell)."""
     cdef intp_t n = boxes1.shape[0], m = boxes2.shape[0], i, j
@@ -267,7 +268,7 @@ cdef object measure_dense(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] bo
 def measure_aligned(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, *, int mode, int n_threads):
     """Return the (n,) float64 measure ``mode`` of ``boxes1[i]`` with ``boxes2[i]`` (two
     C-contiguous (n, 4) arrays of one dtype and length)."""
-    cdef int kind = same_kind(boxes1, boxes2, 4)
+    cdef int kind = same_kind(boxes1, boxes2, 4, True)
     if boxes1.shape[0] != boxes2.shape[0]:
         raise ValueError(f"boxes2: expected length {boxes1.shape[0]} to match boxes1, got {boxes2.shape[0]}")
     if kind == KIND_INT32:
@@ -279,7 +280,7 @@ def measure_aligned(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, *,
     return measure_rows[float64_t](boxes1, boxes2, mode, n_threads)
 
 
-cdef object measure_rows(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, int mode, int n_threads):
+cdef object measure_rows(const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2, int mode, int n_threads):
     """``measure_aligned`` for one coordinate type."""
     cdef intp_t n = boxes1.shape[0], i
     out_array = np.empty(n, dtype=np.float64)
@@ -298,7 +299,7 @@ def measure_pairs(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, cons
                   int mode, int n_threads):
     """Return the (k,) float64 measure ``mode`` of ``boxes1[pairs[0]]`` with
     ``boxes2[pairs[1]]`` (indices trusted: within range)."""
-    cdef int kind = same_kind(boxes1, boxes2, 4)
+    cdef int kind = same_kind(boxes1, boxes2, 4, True)
     if kind == KIND_INT32:
         return measure_listed[int32_t](boxes1, boxes2, pairs, mode, n_threads)
     if kind == KIND_INT64:
@@ -308,7 +309,7 @@ def measure_pairs(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, cons
     return measure_listed[float64_t](boxes1, boxes2, pairs, mode, n_threads)
 
 
-cdef object measure_listed(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, const intp_t[:, ::1] pairs,
+cdef object measure_listed(const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2, const intp_t[:, ::1] pairs,
                            int mode, int n_threads):
     """``measure_pairs`` for one coordinate type."""
     cdef intp_t k = pairs.shape[1], t

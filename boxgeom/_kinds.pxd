@@ -36,26 +36,51 @@ cdef inline int dtype_kind(cnp.ndarray array) noexcept:
     return -1
 
 
-cdef inline int array_kind(cnp.ndarray array, Py_ssize_t columns) except -1:
-    """``dtype_kind`` of a C-contiguous (n, columns) array; TypeError for anything else."""
+cdef inline bint has_rows(cnp.ndarray array, Py_ssize_t columns) noexcept:
+    """Whether ``array`` is 2-D ``(n, columns)`` with each row's values contiguous and the
+    rows evenly spaced forward in memory, aligned and native: C-contiguous, or a row-strided
+    view such as ``dets[:, :4]`` of an ``(n, 6)`` array. Kernels declared over
+    ``coord_t[:, ::view.contiguous]`` read such rows through their stride, without a copy."""
+    cdef Py_ssize_t size = cnp.PyArray_ITEMSIZE(array)
+    if cnp.PyArray_NDIM(array) != 2 or cnp.PyArray_DIM(array, 1) != columns \
+            or not cnp.PyArray_ISNOTSWAPPED(array) or not cnp.PyArray_ISALIGNED(array):
+        return False
+    if cnp.PyArray_IS_C_CONTIGUOUS(array):
+        return True
+    return (cnp.PyArray_STRIDE(array, 1) == size or columns <= 1) and (
+        cnp.PyArray_DIM(array, 0) <= 1
+        or cnp.PyArray_STRIDE(array, 0) >= columns * size and cnp.PyArray_STRIDE(array, 0) % size == 0)
+
+
+cdef inline int array_kind(cnp.ndarray array, Py_ssize_t columns, bint strided=False) except -1:
+    """``dtype_kind`` of a C-contiguous (n, columns) array, or with ``strided`` of any array
+    that ``has_rows``; TypeError for anything else."""
     cdef int kind
-    if cnp.PyArray_NDIM(array) != 2 or cnp.PyArray_DIM(array, 1) != columns or not cnp.PyArray_IS_C_CONTIGUOUS(array) \
-            or not cnp.PyArray_ISNOTSWAPPED(array):
-        raise TypeError(f"expected a C-contiguous array of shape (n, {columns})")
+    if not (has_rows(array, columns) if strided else
+            cnp.PyArray_NDIM(array) == 2 and cnp.PyArray_DIM(array, 1) == columns
+            and cnp.PyArray_IS_C_CONTIGUOUS(array) and cnp.PyArray_ISNOTSWAPPED(array)):
+        raise TypeError(f"expected a {'row-strided' if strided else 'C-contiguous'} array of shape (n, {columns})")
     kind = dtype_kind(array)
     if kind < 0:
         raise TypeError(f"expected int32, int64, float32 or float64 values, got {array.dtype}")
     return kind
 
 
-cdef inline int box_kind(cnp.ndarray array) except -1:
+cdef inline int box_kind(cnp.ndarray array, bint strided=False) except -1:
     """``array_kind`` of (n, 4) boxes."""
-    return array_kind(array, 4)
+    return array_kind(array, 4, strided)
 
 
-cdef inline int same_kind(cnp.ndarray first, cnp.ndarray second, Py_ssize_t columns) except -1:
+cdef inline int same_kind(cnp.ndarray first, cnp.ndarray second, Py_ssize_t columns, bint strided=False) except -1:
     """``array_kind`` of two arrays that must share their dtype; TypeError otherwise."""
-    cdef int kind = array_kind(first, columns)
-    if array_kind(second, columns) != kind:
+    cdef int kind = array_kind(first, columns, strided)
+    if array_kind(second, columns, strided) != kind:
         raise TypeError(f"expected arrays of one dtype, got {first.dtype} and {second.dtype}")
     return kind
+
+
+cdef inline Py_ssize_t row_step(cnp.ndarray array) noexcept:
+    """The distance between the rows of an array that ``has_rows``, in values (not bytes)."""
+    if cnp.PyArray_DIM(array, 0) <= 1:
+        return cnp.PyArray_DIM(array, 1)
+    return cnp.PyArray_STRIDE(array, 0) // cnp.PyArray_ITEMSIZE(array)

@@ -26,6 +26,7 @@ the second set), so the lists sort with ``_sort.sort_key_ties``; ties in IoU are
 ranked by box index (``rank_ties``).
 """
 
+from cython cimport view
 from cython.parallel cimport prange
 from libc.math cimport fabs
 from libc.stdlib cimport calloc, free, malloc
@@ -230,7 +231,7 @@ cdef void candidate_rows(const coord_t* rows, intp_t lo, intp_t hi, const Grid* 
     free(flags)
 
 
-cdef int rows_by_x1(const coord_t[:, ::1] boxes, intp_t* row_of, coord_t* rows, double* reach) noexcept nogil:
+cdef int rows_by_x1(const coord_t[:, ::view.contiguous] boxes, intp_t* row_of, coord_t* rows, double* reach) noexcept nogil:
     """The rows of the brute force: box ``row_of[p]`` (by x1, ``sort_by_x1``, which sets
     ``reach``) copied to ``rows[4p:4p + 4]``. Return -1 when memory runs out."""
     cdef intp_t p, c
@@ -242,7 +243,7 @@ cdef int rows_by_x1(const coord_t[:, ::1] boxes, intp_t* row_of, coord_t* rows, 
     return 0
 
 
-cdef int space_order(const coord_t[:, ::1] boxes, const Grid* grid, intp_t* row_of, coord_t* rows) noexcept nogil:
+cdef int space_order(const coord_t[:, ::view.contiguous] boxes, const Grid* grid, intp_t* row_of, coord_t* rows) noexcept nogil:
     """Order the boxes by the level-0 cell of their lower corner in ``grid`` (a counting
     sort; by index within a cell): row p is box ``row_of[p]``, copied to ``rows[4p:4p + 4]``.
     Return -1 when memory runs out."""
@@ -305,7 +306,7 @@ cdef void matching_free(Matching* m) noexcept nogil:
     memset(m, 0, sizeof(Matching))
 
 
-cdef int match_candidates(Matching* m, const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2,
+cdef int match_candidates(Matching* m, const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2,
                           double threshold, bint peer_rule, int n_threads, bint brute) noexcept nogil:
     """Fill the rows of ``m``: each row's candidates, by preference (``brute``: every
     box of ``boxes2`` tested, else those near in a grid). Return -1 when memory runs out."""
@@ -501,7 +502,7 @@ def greedy_matching(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, *,
     2 a grid of ``boxes2``). Both arrays have one dtype. ``as_uint32``:
     box-intersect-lib's layout instead, matches (m, 2) and every array uint32.
     """
-    cdef int kind = same_kind(boxes1, boxes2, 4)
+    cdef int kind = same_kind(boxes1, boxes2, 4, True)
     if kind == KIND_INT32:
         return match_boxes[int32_t](boxes1, boxes2, iou_threshold, peer_rule, by_second, n_threads, method, as_uint32)
     if kind == KIND_INT64:
@@ -512,7 +513,7 @@ def greedy_matching(cnp.ndarray boxes1 not None, cnp.ndarray boxes2 not None, *,
     return match_boxes[float64_t](boxes1, boxes2, iou_threshold, peer_rule, by_second, n_threads, method, as_uint32)
 
 
-cdef object match_boxes(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, double threshold,
+cdef object match_boxes(const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2, double threshold,
                         bint peer_rule, bint by_second, int n_threads, int method, bint as_uint32):
     """``greedy_matching`` for one coordinate type."""
     cdef intp_t n1 = boxes1.shape[0], n2 = boxes2.shape[0], count = -1, t
@@ -589,7 +590,7 @@ cdef object match_arrays(const intp_t* found, intp_t count, intp_t n1, intp_t n2
     return matches, unmatched1, unmatched2
 
 
-cdef intp_t candidates_and_proposals(Matching* m, const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2,
+cdef intp_t candidates_and_proposals(Matching* m, const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2,
                                      double threshold, bint peer_rule, int n_threads, bint brute) noexcept nogil:
     """``match_candidates`` then ``propose``: the number of matches, or -1 when memory runs out."""
     if match_candidates(m, boxes1, boxes2, threshold, peer_rule, n_threads, brute) < 0:

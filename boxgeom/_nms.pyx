@@ -29,6 +29,7 @@ edges), serial by nature. ``suppress_pairs`` is the same walk over listed pairs 
 their IoU (rotated NMS: the graph is built here, without a round trip through Python).
 """
 
+from cython cimport view
 from cython.parallel cimport prange, threadid
 from libc.math cimport NAN
 from libc.stdlib cimport calloc, free, malloc
@@ -294,7 +295,7 @@ cdef bint kept_hit(const coord_t* b, double area_b, intp_t g, const Grid* grid, 
     return False
 
 
-cdef intp_t nms_walk(const coord_t[:, ::1] boxes, uint64_t* box_key, const int64_t* labels, intp_t* keep,
+cdef intp_t nms_walk(const coord_t[:, ::view.contiguous] boxes, uint64_t* box_key, const int64_t* labels, intp_t* keep,
                      Criterion rule, bint use_grid) noexcept nogil:
     """The greedy walk in score order; each box is tested against the boxes kept so far
     (all of them, or with ``use_grid`` those filed nearby in the grid: the fastest
@@ -367,7 +368,7 @@ cdef intp_t nms_walk(const coord_t[:, ::1] boxes, uint64_t* box_key, const int64
     return count
 
 
-cdef intp_t nms_space(const coord_t[:, ::1] boxes, const uint64_t* box_key, const int64_t* labels, intp_t* keep,
+cdef intp_t nms_space(const coord_t[:, ::view.contiguous] boxes, const uint64_t* box_key, const int64_t* labels, intp_t* keep,
                       Criterion rule, int n_threads) noexcept nogil:
     """Greedy NMS in space order (``space_decide``). Return the number kept (in
     ``keep``, score order), -1 when memory runs out."""
@@ -427,7 +428,7 @@ def greedy_nms(cnp.ndarray boxes not None, const double[::1] scores, const int64
     ``peer_rule`` box-intersect-lib's products (a NaN threshold disables its test).
     ``n_threads`` decide boxes in parallel (``SPACE``); the result never depends on it,
     nor on ``method`` (0 auto, 1 brute force, 2 score-order walk, 3 space order)."""
-    cdef int kind = box_kind(boxes)
+    cdef int kind = box_kind(boxes, True)
     cdef Criterion rule
     rule.iou_threshold = iou_threshold
     rule.use_overlap = overlap_threshold is not None
@@ -442,7 +443,7 @@ def greedy_nms(cnp.ndarray boxes not None, const double[::1] scores, const int64
     return nms_boxes[float64_t](boxes, scores, labels, rule, n_threads, method, as_mask)
 
 
-cdef object nms_boxes(const coord_t[:, ::1] boxes, const double[::1] scores, const int64_t[::1] labels,
+cdef object nms_boxes(const coord_t[:, ::view.contiguous] boxes, const double[::1] scores, const int64_t[::1] labels,
                       Criterion rule, int n_threads, int method, bint as_mask):
     """``greedy_nms`` for one coordinate type."""
     cdef intp_t n = boxes.shape[0], count = -1
@@ -485,7 +486,7 @@ cdef object kept_result(intp_t* keep, intp_t count, intp_t mask_length):
     return result
 
 
-cdef intp_t nms_run(const coord_t[:, ::1] boxes, const double[::1] scores, const int64_t* labels, uint64_t* box_key,
+cdef intp_t nms_run(const coord_t[:, ::view.contiguous] boxes, const double[::1] scores, const int64_t* labels, uint64_t* box_key,
                     intp_t* keep, Criterion rule, int n_threads, int method) noexcept nogil:
     """The score keys, then the walk (BRUTE, WALK) or the space-order decisions (SPACE);
     the number of kept boxes written to ``keep``, or -1 when memory runs out."""

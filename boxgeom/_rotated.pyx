@@ -24,6 +24,7 @@ and dispatches on ``_kinds.array_kind`` (the one dispatch idiom); flags are
 passed by keyword (``degrees=``, ``flip=``, ``value=``: a code of ``VALUE_CODES``).
 """
 
+from cython cimport view
 from cython.parallel cimport prange
 from libc.math cimport cos, fabs, fmod, sin, INFINITY, M_PI
 from libc.stdlib cimport free, malloc
@@ -345,7 +346,7 @@ cdef inline double overlap(const shape_t* a, const shape_t* b, int value) noexce
     return measured if measured < 1.0 else 1.0
 
 
-cdef inline void prep_row(const coord_t[:, ::1] boxes, Py_ssize_t i, bint degrees, bint flip,
+cdef inline void prep_row(const coord_t[:, ::view.contiguous] boxes, Py_ssize_t i, bint degrees, bint flip,
                           shape_t* out) noexcept nogil:
     cdef double pts[8]
     cdef int k
@@ -366,7 +367,7 @@ cdef void* aligned_malloc(size_t size, void** raw) noexcept nogil:
     return <void*>((<size_t>raw[0] + 64) & ~(<size_t>63))
 
 
-cdef shape_t* prep_all(const coord_t[:, ::1] boxes, bint degrees, bint flip, int n_threads,
+cdef shape_t* prep_all(const coord_t[:, ::view.contiguous] boxes, bint degrees, bint flip, int n_threads,
                        void** raw, shape_t* kind) noexcept nogil:
     """Prepare every row into a new cache-aligned array (free ``raw[0]``; ``kind`` only
     selects the shape type). NULL when out of memory."""
@@ -383,7 +384,7 @@ cdef enum:
     LAZY_ROWS = 64  # with at most this many rows, only columns near a row are prepared
 
 
-cdef inline bint near_any_row(const coord_t[:, ::1] boxes2, Py_ssize_t j, const double* rows,
+cdef inline bint near_any_row(const coord_t[:, ::view.contiguous] boxes2, Py_ssize_t j, const double* rows,
                               Py_ssize_t n) noexcept nogil:
     """Trig-free test: can column j (a rotated box) reach the padded bounds of some row?
 
@@ -406,7 +407,7 @@ cdef inline bint near_any_row(const coord_t[:, ::1] boxes2, Py_ssize_t j, const 
     return False
 
 
-cdef int matrix_loop(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, bint degrees,
+cdef int matrix_loop(const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2, bint degrees,
                      bint flip, int value, double[:, ::1] out, int n_threads,
                      shape_t* kind) noexcept nogil:
     cdef Py_ssize_t i, j, n = boxes1.shape[0], m = boxes2.shape[0]
@@ -479,7 +480,7 @@ cdef inline void matrix_row(const shape_t* a, const double* bounds, const shape_
         start = stop
 
 
-cdef inline double aligned_one(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2,
+cdef inline double aligned_one(const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2,
                                Py_ssize_t i, bint degrees, bint flip, int value,
                                shape_t* kind) noexcept nogil:
     cdef shape_t a, b
@@ -488,7 +489,7 @@ cdef inline double aligned_one(const coord_t[:, ::1] boxes1, const coord_t[:, ::
     return overlap(&a, &b, value)
 
 
-cdef void aligned_loop(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, bint degrees,
+cdef void aligned_loop(const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2, bint degrees,
                        bint flip, int value, double[::1] out, int n_threads,
                        shape_t* kind) noexcept nogil:
     cdef Py_ssize_t i, n = boxes1.shape[0]
@@ -496,7 +497,7 @@ cdef void aligned_loop(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes
         out[i] = aligned_one(boxes1, boxes2, i, degrees, flip, value, kind)
 
 
-cdef int pairs_loop(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2,
+cdef int pairs_loop(const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2,
                     const intp_t[:, ::1] pairs, bint same, bint degrees, bint flip, int value,
                     double[::1] out, int n_threads, shape_t* kind) noexcept nogil:
     cdef Py_ssize_t p, k = pairs.shape[1]
@@ -524,7 +525,7 @@ cdef inline double pair_value(const shape_t* a, const shape_t* b, const intp_t[:
     return overlap(&a[pairs[0, p]], &b[pairs[1, p]], value)
 
 
-cdef inline void corners_row(const coord_t[:, ::1] boxes, Py_ssize_t i, bint degrees, bint flip,
+cdef inline void corners_row(const coord_t[:, ::view.contiguous] boxes, Py_ssize_t i, bint degrees, bint flip,
                              double[:, :, ::1] out) noexcept nogil:
     cdef double c, s, sx, sy
     cdef double cx = <double>boxes[i, 0]
@@ -540,14 +541,14 @@ cdef inline void corners_row(const coord_t[:, ::1] boxes, Py_ssize_t i, bint deg
         out[i, k, 1] = cy + (s * sx + c * sy)
 
 
-cdef inline void bounds_row(const coord_t[:, ::1] boxes, Py_ssize_t i, bint degrees, bint flip,
+cdef inline void bounds_row(const coord_t[:, ::view.contiguous] boxes, Py_ssize_t i, bint degrees, bint flip,
                             double[:, ::1] out) noexcept nogil:
     cdef RBox b
     prep_row(boxes, i, degrees, flip, &b)
     padded_bounds(&b, &out[i, 0])
 
 
-def first_invalid(const double[:, ::1] boxes, double limit):
+def first_invalid(const double[:, ::view.contiguous] boxes, double limit):
     """Return the first row with NaN/inf, a negative w or h, or |cx|, |cy|, w, h > limit; -1 if none.
 
     The fast check behind ``_validate.as_rotated`` (which words the error message).
@@ -566,7 +567,7 @@ def first_invalid(const double[:, ::1] boxes, double limit):
     return bad
 
 
-cdef void _corners(const coord_t[:, ::1] boxes, bint degrees, bint flip, double[:, :, ::1] out,
+cdef void _corners(const coord_t[:, ::view.contiguous] boxes, bint degrees, bint flip, double[:, :, ::1] out,
                    int n_threads) noexcept:
     cdef Py_ssize_t i, n = boxes.shape[0]
     with nogil:
@@ -574,7 +575,7 @@ cdef void _corners(const coord_t[:, ::1] boxes, bint degrees, bint flip, double[
             corners_row(boxes, i, degrees, flip, out)
 
 
-cdef void _bounds(const coord_t[:, ::1] boxes, bint degrees, bint flip, double[:, ::1] out,
+cdef void _bounds(const coord_t[:, ::view.contiguous] boxes, bint degrees, bint flip, double[:, ::1] out,
                   int n_threads) noexcept:
     cdef Py_ssize_t i, n = boxes.shape[0]
     with nogil:
@@ -582,7 +583,7 @@ cdef void _bounds(const coord_t[:, ::1] boxes, bint degrees, bint flip, double[:
             bounds_row(boxes, i, degrees, flip, out)
 
 
-cdef int _pairwise(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, bint degrees,
+cdef int _pairwise(const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2, bint degrees,
                    bint flip, int value, double[:, ::1] out, int n_threads) noexcept:
     cdef int status
     cdef RBox* rkind = NULL
@@ -595,7 +596,7 @@ cdef int _pairwise(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, b
     return status
 
 
-cdef void _aligned(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, bint degrees,
+cdef void _aligned(const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2, bint degrees,
                    bint flip, int value, double[::1] out, int n_threads) noexcept:
     cdef RBox* rkind = NULL
     cdef QBox* qkind = NULL
@@ -606,7 +607,7 @@ cdef void _aligned(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2, b
             aligned_loop(boxes1, boxes2, degrees, flip, value, out, n_threads, qkind)
 
 
-cdef int _on_pairs(const coord_t[:, ::1] boxes1, const coord_t[:, ::1] boxes2,
+cdef int _on_pairs(const coord_t[:, ::view.contiguous] boxes1, const coord_t[:, ::view.contiguous] boxes2,
                    const intp_t[:, ::1] pairs, bint same, bint degrees, bint flip, int value,
                    double[::1] out, int n_threads) noexcept:
     cdef int status
@@ -626,12 +627,12 @@ cdef int shapes_kind(cnp.ndarray boxes1, cnp.ndarray boxes2) except -1:
     """``same_kind`` of two arrays of rotated boxes (n, 5), or of convex quads (n, 8) when
     ``boxes1`` has 8 columns; TypeError for anything else."""
     cdef Py_ssize_t columns = 8 if cnp.PyArray_NDIM(boxes1) == 2 and cnp.PyArray_DIM(boxes1, 1) == 8 else 5
-    return same_kind(boxes1, boxes2, columns)
+    return same_kind(boxes1, boxes2, columns, True)
 
 
 def corners(cnp.ndarray boxes not None, bint degrees, bint flip, double[:, :, ::1] out, int n_threads):
     """Write the 4 corners of every rotated box (n, 5) to ``out`` (n, 4, 2)."""
-    cdef int kind = array_kind(boxes, 5)
+    cdef int kind = array_kind(boxes, 5, True)
     if kind == KIND_INT32:
         _corners[int32_t](boxes, degrees, flip, out, n_threads)
     elif kind == KIND_INT64:
@@ -647,7 +648,7 @@ def bounds(cnp.ndarray boxes not None, bint degrees, bint flip, double[:, ::1] o
 
     The padding (relative 1e-12) makes the bounds contain the exact box despite rounding.
     """
-    cdef int kind = array_kind(boxes, 5)
+    cdef int kind = array_kind(boxes, 5, True)
     if kind == KIND_INT32:
         _bounds[int32_t](boxes, degrees, flip, out, n_threads)
     elif kind == KIND_INT64:

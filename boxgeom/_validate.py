@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from typing import Any
 
 import numpy as np
@@ -89,18 +90,21 @@ def kernel_dtype(dtype: np.dtype, name: str) -> np.dtype:
     )
 
 
-def as_array(values: Any, name: str, columns: int, order: int = _checks.ORDER_NONE) -> np.ndarray:
+def as_array(values: Any, name: str, columns: int, order: int = _checks.ORDER_NONE, strided: bool = False) -> np.ndarray:
     """Return ``values`` as a 2-D array of shape ``(n, columns)`` in a kernel dtype.
 
-    Lists and tuples are accepted; an empty sequence becomes ``(0, columns)``. The
-    result is C-contiguous; a C-contiguous input in a kernel dtype is not copied.
+    Lists, tuples, torch tensors and objects with ``__array__`` or ``__dlpack__`` are
+    accepted (:func:`as_numpy`); an empty sequence becomes ``(0, columns)``. The result
+    is C-contiguous, or with ``strided`` it may also be a view whose rows are contiguous
+    and evenly spaced (``dets[:, :4]``, :func:`has_rows`); an input that already is so,
+    in a kernel dtype, is not copied.
     Floating input must be finite, int64 input within +-2**61, and with ``order``
     (``_checks.ORDER_CORNERS``/``ORDER_SIZES``) columns 2, 3 must not be below
     columns 0, 1 / below 0.
     """
     if isinstance(values, (str, bytes)):
         raise TypeError(f"{name}: expected an array of shape (n, {columns}), got {type(values).__name__}")
-    array = np.asarray(values)
+    array = as_numpy(values)
     if array.size == 0 and array.ndim == 1:
         array = array.reshape(0, columns)
     if array.dtype.kind in "OUSVMmcb" or array.dtype == np.uint64:
@@ -110,7 +114,9 @@ def as_array(values: Any, name: str, columns: int, order: int = _checks.ORDER_NO
         )
     if array.ndim != 2 or array.shape[1] != columns:
         raise ValueError(f"{name}: expected shape (n, {columns}), got {array.shape}")
-    array = np.ascontiguousarray(array, dtype=kernel_dtype(array.dtype, name))
+    array = array.astype(kernel_dtype(array.dtype, name), copy=False)
+    if not (strided and has_rows(array)):
+        array = np.ascontiguousarray(array)
     row, reason = _checks.first_bad_row(array, order, INT64_LIMIT)
     if reason == _checks.NOT_FINITE:
         raise ValueError(f"{name}: expected finite values, got NaN or inf in row {row}: {array[row].tolist()}")
@@ -119,6 +125,46 @@ def as_array(values: Any, name: str, columns: int, order: int = _checks.ORDER_NO
     if reason == _checks.NEGATIVE_SIZE:
         raise ValueError(negative_size_message(name, order, row))
     return array
+
+
+def has_rows(array: np.ndarray) -> bool:
+    """Whether a 2-D native array has contiguous, aligned rows evenly spaced forward in
+    memory: C-contiguous, or row-strided like ``dets[:, :4]`` of an ``(n, 6)`` array
+    (what the kernels over ``coord_t[:, ::view.contiguous]`` read without a copy)."""
+    if array.flags.c_contiguous:
+        return True
+    size = array.itemsize
+    return (
+        array.flags.aligned
+        and array.dtype.isnative
+        and array.strides[1] == size
+        and array.strides[0] >= array.shape[1] * size
+        and array.strides[0] % size == 0
+    )
+
+
+def as_numpy(values: Any) -> np.ndarray:
+    """``values`` as a numpy array, sharing memory where it can.
+
+    A torch tensor is detached (so one that requires grad is accepted) and read
+    through ``Tensor.numpy()``: a CPU tensor is not copied, a tensor on another device
+    is copied to the host, and bfloat16 (which numpy lacks) becomes float32. Objects
+    with ``__array__`` go through ``np.asarray``; others with ``__dlpack__`` through
+    ``np.from_dlpack``. torch is never imported here: a tensor exists only once it is.
+    """
+    if type(values) is np.ndarray:
+        return values
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(values, torch.Tensor):
+        tensor = values.detach()
+        if tensor.device.type != "cpu":
+            tensor = tensor.cpu()
+        if tensor.dtype == torch.bfloat16:
+            tensor = tensor.float()
+        return tensor.resolve_conj().resolve_neg().numpy()
+    if not hasattr(values, "__array__") and hasattr(values, "__dlpack__"):
+        return np.from_dlpack(values)
+    return np.asarray(values)
 
 
 def check_finite(array: np.ndarray, name: str) -> None:
@@ -136,7 +182,7 @@ def negative_size_message(name: str, order: int, row: int) -> str:
 
 def as_pairs(pairs: Any, n1: int, n2: int, name: str = "pairs") -> np.ndarray:
     """Return ``pairs`` as a C-contiguous ``(2, k)`` intp array with row 0 < n1 and row 1 < n2."""
-    array = np.asarray(pairs)
+    array = as_numpy(pairs)
     if array.size == 0:
         array = array.reshape(2, 0)
     if array.dtype.kind not in "iu":
@@ -155,7 +201,7 @@ def as_scores(scores: Any, n: int, name: str = "scores", boxes_name: str = "boxe
     """Return ``scores`` as a C-contiguous float64 ``(n,)`` array without NaN."""
     if _checks.valid_scores(scores, n):  # the common case, in one call
         return scores
-    array = np.asarray(scores)
+    array = as_numpy(scores)
     if array.dtype.kind not in "iuf":
         raise TypeError(f"{name}: expected a numeric array, got dtype {array.dtype}")
     if array.ndim != 1:
@@ -303,7 +349,7 @@ def check_n_rows(n: Any, name: str = "n") -> int:
 
 def as_labels(labels: Any, n: int, name: str = "idxs", boxes_name: str = "boxes") -> np.ndarray:
     """Return category labels as a C-contiguous int64 ``(n,)`` array (integer dtypes only)."""
-    array = np.asarray(labels)
+    array = as_numpy(labels)
     if array.size == 0 and array.ndim == 1:
         array = array.astype(np.int64)
     if array.dtype.kind not in "iu" or array.dtype == np.uint64:

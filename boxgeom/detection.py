@@ -125,7 +125,7 @@ def batched_nms(
 
 def _greedy_nms(boxes, scores, idxs, iou_threshold, fmt, overlap_threshold, n_threads) -> np.ndarray:
     """Validate the arguments of :func:`nms` / :func:`batched_nms` (``idxs`` None: one class) and run the kernel."""
-    xyxy = as_boxes(boxes, "boxes", fmt)
+    xyxy = as_boxes(boxes, "boxes", fmt, strided=True)
     values = as_scores(scores, len(xyxy))
     labels = None if idxs is None else as_labels(idxs, len(xyxy))
     iou_t = check_threshold(iou_threshold, "iou_threshold")
@@ -191,7 +191,7 @@ def match_greedy(
     >>> left1, left2
     (array([], dtype=int64), array([], dtype=int64))
     """
-    first, second = as_box_pair(boxes1, boxes2, fmt)
+    first, second = as_box_pair(boxes1, boxes2, fmt, strided=True)
     threshold = check_threshold(iou_threshold, "iou_threshold")
     threads = kernel_threads(n_threads, len(first), "matching")
     return _match.greedy_matching(first, second, iou_threshold=threshold, n_threads=threads)

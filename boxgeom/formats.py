@@ -17,8 +17,9 @@ from boxgeom._validate import (
     FLOAT64_EXACT,
     INT64_LIMIT,
     as_array,
+    as_numpy,
     check_finite,
-    kernel_dtype,
+    common_dtype,
     negative_size_message,
 )
 
@@ -84,8 +85,12 @@ def check_ordered(xyxy: np.ndarray, name: str, fmt: str = "xyxy") -> None:
         raise ValueError(negative_size_message(name, order, int(np.flatnonzero(bad)[0])))
 
 
-def as_boxes(boxes: Any, name: str = "boxes", fmt: str = "xyxy") -> np.ndarray:
-    """Return validated ``(n, 4)`` boxes in ``xyxy``, C-contiguous, in a kernel dtype.
+def as_boxes(boxes: Any, name: str = "boxes", fmt: str = "xyxy", strided: bool = False) -> np.ndarray:
+    """Return validated ``(n, 4)`` boxes in ``xyxy``, in a kernel dtype.
+
+    The result is C-contiguous, or with ``strided`` (for kernels that read rows through
+    their stride) possibly a row-strided view of ``boxes`` such as ``dets[:, :4]``:
+    ``xyxy`` input with contiguous rows is then never copied.
 
     Examples
     --------
@@ -93,24 +98,22 @@ def as_boxes(boxes: Any, name: str = "boxes", fmt: str = "xyxy") -> np.ndarray:
     dtype('int64')
     >>> as_boxes([[0, 0, 2, 2]], fmt="xywh").tolist()
     [[0, 0, 2, 2]]
+    >>> dets = np.array([[0.0, 0, 2, 2, 0.9, 3]])
+    >>> as_boxes(dets[:, :4], strided=True).base is dets
+    True
     """
     if fmt == "xyxy":
         valid = _checks.valid_boxes(boxes, _checks.ORDER_CORNERS, INT64_LIMIT)  # the common case, in one call
         if valid is not None:
-            return valid
+            return valid if strided or valid.flags.c_contiguous else np.ascontiguousarray(valid)
     check_fmt(fmt)
     order = _checks.ORDER_CORNERS if fmt == "xyxy" else _checks.ORDER_SIZES
-    return to_xyxy(as_array(boxes, name, 4, order), fmt, name)
+    return to_xyxy(as_array(boxes, name, 4, order, strided), fmt, name)
 
 
-def as_box_pair(boxes1: Any, boxes2: Any, fmt: str = "xyxy") -> tuple[np.ndarray, np.ndarray]:
-    """Validate two box arrays and bring them to one common kernel dtype (``np.result_type``)."""
-    first = as_boxes(boxes1, "boxes1", fmt)
-    second = as_boxes(boxes2, "boxes2", fmt)
-    if first.dtype == second.dtype:
-        return first, second
-    common = kernel_dtype(np.result_type(first.dtype, second.dtype), "boxes")
-    return first.astype(common, copy=False), second.astype(common, copy=False)
+def as_box_pair(boxes1: Any, boxes2: Any, fmt: str = "xyxy", strided: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Validate two box arrays (:func:`as_boxes`) and bring them to one common kernel dtype (``np.result_type``)."""
+    return common_dtype(as_boxes(boxes1, "boxes1", fmt, strided), as_boxes(boxes2, "boxes2", fmt, strided))
 
 
 def as_float64_boxes(boxes: Any, name: str = "boxes", fmt: str = "xyxy") -> np.ndarray:
@@ -143,7 +146,7 @@ def as_float64_box(box: Any, name: str = "box", fmt: str = "xyxy") -> tuple[floa
             and y1 <= y2
         ):
             return float(x1), float(y1), float(x2), float(y2)
-    array = np.asarray(box)
+    array = as_numpy(box)
     if array.dtype.kind in "iuf" and array.shape != (4,):
         raise ValueError(f"{name}: expected shape (4,), got {array.shape}")
     out = as_float64_boxes(array.reshape(1, 4) if array.shape == (4,) else array, name, fmt)

@@ -82,7 +82,7 @@ def box_iou(
     """
     code = _iou.MODE_CODES[check_mode(mode)]
     aligned = check_flag(aligned, "aligned")
-    first, second = as_box_pair(boxes1, boxes2, fmt)
+    first, second = as_box_pair(boxes1, boxes2, fmt, strided=True)
     if aligned:
         check_same_length(first, second, "boxes1", "boxes2")
         return _iou.measure_aligned(first, second, mode=code, n_threads=kernel_threads(n_threads, len(first), "iou"))
@@ -127,7 +127,7 @@ def box_iou_pairs(
     array([0.143, 0.333, 0.333])
     """
     code = _iou.MODE_CODES[check_mode(mode)]
-    first, second = as_box_pair(boxes1, boxes2, fmt)
+    first, second = as_box_pair(boxes1, boxes2, fmt, strided=True)
     checked = as_pairs(pairs, len(first), len(second))
     threads = kernel_threads(n_threads, checked.shape[1], "iou")
     if mode == "iou":

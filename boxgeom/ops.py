@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from boxgeom import _masks
+from boxgeom._validate import as_numpy
 from boxgeom._threads import kernel_threads
 from boxgeom.formats import as_boxes, box_convert, check_fmt
 
@@ -63,7 +64,7 @@ def clip_boxes_to_image(boxes: npt.ArrayLike, size: tuple[float, float], *, fmt:
     """
     check_fmt(fmt)
     height, width = _image_size(size)
-    xyxy = as_boxes(boxes, "boxes", fmt)
+    xyxy = as_boxes(boxes, "boxes", fmt, strided=True)
     if xyxy.dtype.kind == "i":
         height, width = math.floor(height), math.floor(width)
     out = np.empty_like(xyxy)
@@ -96,7 +97,7 @@ def remove_small_boxes(boxes: npt.ArrayLike, min_size: float, *, fmt: str = "xyx
     array([0])
     """
     minimum = _finite_number(min_size, "min_size")
-    xyxy = as_boxes(boxes, "boxes", fmt)
+    xyxy = as_boxes(boxes, "boxes", fmt, strided=True)
     wide = xyxy[:, 2].astype(np.float64) - xyxy[:, 0] >= minimum
     tall = xyxy[:, 3].astype(np.float64) - xyxy[:, 1] >= minimum
     return np.flatnonzero(wide & tall).astype(np.intp, copy=False)
@@ -126,7 +127,7 @@ def masks_to_boxes(masks: npt.ArrayLike, *, n_threads: int | None = None) -> np.
     array([[2., 1., 4., 2.],
            [0., 0., 0., 0.]])
     """
-    array = np.asarray(masks)
+    array = as_numpy(masks)
     if array.dtype.kind not in "biu":
         raise TypeError(f"masks: expected a bool or integer array, got dtype {array.dtype}")
     if array.ndim != 3:

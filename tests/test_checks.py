@@ -27,7 +27,8 @@ def test_valid_boxes_returns_ready_arrays_themselves(dtype):
         BOXES,  # a list
         np.array(BOXES, dtype=np.int16),  # not a kernel dtype
         np.array(BOXES, dtype=np.float64, order="F"),  # not C-contiguous
-        np.array(BOXES, dtype=np.float64)[::2],  # strided
+        np.array(BOXES, dtype=np.float64)[:, ::-1],  # columns reversed
+        np.array(BOXES, dtype=np.float64)[::-1],  # rows backwards
         np.array(BOXES, dtype=">f8"),  # byte-swapped
         np.array(BOXES, dtype=np.float64).reshape(-1),  # wrong shape
         np.ma.masked_array(np.array(BOXES, dtype=np.float64)),  # a subclass
@@ -38,6 +39,19 @@ def test_valid_boxes_returns_ready_arrays_themselves(dtype):
 )
 def test_valid_boxes_declines_everything_else(values):
     assert _checks.valid_boxes(values, _checks.ORDER_CORNERS, INT64_LIMIT) is None
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_row_strided_views_are_read_in_place(dtype):
+    dets = np.array([[0, 0, 2, 3, 9, 1], [1, 1, 4, 4, 8, 2], [5, 0, 6, 1, 7, 3]], dtype=dtype)
+    for view in (dets[:, :4], dets[::2, :4], dets[1:, :4]):
+        assert _checks.valid_boxes(view, _checks.ORDER_CORNERS, INT64_LIMIT) is view
+        assert as_boxes(view, strided=True) is view
+        copy = as_boxes(view)  # kernels that need C-contiguous rows get one copy
+        assert copy.flags.c_contiguous and np.array_equal(copy, view)
+    assert _checks.valid_boxes(dets[:, 2:6], _checks.ORDER_CORNERS, INT64_LIMIT) is None  # y2 < ... : a bad row
+    with pytest.raises(ValueError, match="row 1"):
+        as_boxes(np.array([[0, 0, 1, 1, 0], [0, 0, -1, 1, 0]], dtype=dtype)[:, :4], strided=True)
 
 
 @pytest.mark.parametrize("dtype", DTYPES)

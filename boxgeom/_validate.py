@@ -257,7 +257,7 @@ def _check_magnitude(array: np.ndarray, name: str, columns: slice) -> None:
 
 
 def _plain_rotated(boxes: Any) -> bool:
-    """Fast path of :func:`as_rotated`: True for a valid C-contiguous float64 array (no copy).
+    """Fast path of :func:`as_rotated`: True for a valid float64 array with contiguous rows (no copy).
 
     One compiled scan decides it; anything else (including every invalid input) takes
     the full path and its messages.
@@ -267,7 +267,7 @@ def _plain_rotated(boxes: Any) -> bool:
         and boxes.dtype == np.float64
         and boxes.ndim == 2
         and boxes.shape[1] == 5
-        and boxes.flags.c_contiguous
+        and has_rows(boxes)
     ):
         return False
     from boxgeom._rotated import first_invalid
@@ -276,10 +276,11 @@ def _plain_rotated(boxes: Any) -> bool:
 
 
 def as_rotated(boxes: Any, name: str = "boxes") -> np.ndarray:
-    """Return validated rotated boxes ``(n, 5)`` = (cx, cy, w, h, angle), C-contiguous, kernel dtype.
+    """Return validated rotated boxes ``(n, 5)`` = (cx, cy, w, h, angle) in a kernel dtype.
 
     Finite values, ``w >= 0`` and ``h >= 0`` (zero and -0.0 are valid), coordinates and
-    sizes within +-1e150. A C-contiguous input in a kernel dtype is not copied.
+    sizes within +-1e150. An input in a kernel dtype whose rows are contiguous
+    (C-contiguous, or a view such as ``dets[:, :5]``: :func:`has_rows`) is not copied.
 
     Examples
     --------
@@ -288,7 +289,7 @@ def as_rotated(boxes: Any, name: str = "boxes") -> np.ndarray:
     """
     if _plain_rotated(boxes):
         return boxes
-    array = as_array(boxes, name, 5)
+    array = as_array(boxes, name, 5, strided=True)
     if array.size:
         negative = (array[:, 2] < 0) | (array[:, 3] < 0)
         if negative.any():

@@ -17,9 +17,11 @@ from boxgeom import _assign, _cover, _iou, _match, _nms, _pairs
 from boxgeom._threads import effective_n_threads, kernel_threads
 from boxgeom._validate import as_labels, as_scores, check_fits_tile, check_positive, check_threshold
 from boxgeom.formats import as_box_pair, as_boxes
+from boxgeom._tensors import returns_tensors
 
 __all__ = ["batched_nms", "match_greedy", "match_optimal", "nms", "tile_cover"]
 
+@returns_tensors
 def nms(
     boxes: npt.ArrayLike,
     scores: npt.ArrayLike,
@@ -83,6 +85,7 @@ def nms(
     return _greedy_nms(boxes, scores, None, iou_threshold, fmt, overlap_threshold, n_threads)
 
 
+@returns_tensors
 def batched_nms(
     boxes: npt.ArrayLike,
     scores: npt.ArrayLike,
@@ -134,6 +137,7 @@ def _greedy_nms(boxes, scores, idxs, iou_threshold, fmt, overlap_threshold, n_th
     return _nms.greedy_nms(xyxy, values, labels, iou_threshold=iou_t, overlap_threshold=overlap_t, n_threads=threads)
 
 
+@returns_tensors
 def match_greedy(
     boxes1: npt.ArrayLike,
     boxes2: npt.ArrayLike,
@@ -197,6 +201,7 @@ def match_greedy(
     return _match.greedy_matching(first, second, iou_threshold=threshold, n_threads=threads)
 
 
+@returns_tensors
 def match_optimal(
     boxes1: npt.ArrayLike,
     boxes2: npt.ArrayLike,
@@ -278,6 +283,7 @@ def _match_result(matches: np.ndarray, n1: int, n2: int):
     )
 
 
+@returns_tensors
 def tile_cover(
     boxes: npt.ArrayLike,
     tile_width: float,

@@ -22,6 +22,7 @@ from boxgeom._validate import (
     common_dtype,
     negative_size_message,
 )
+from boxgeom._tensors import returns_tensors
 
 __all__ = ["FORMATS", "box_area", "box_convert"]
 
@@ -155,6 +156,7 @@ def as_float64_box(box: Any, name: str = "box", fmt: str = "xyxy") -> tuple[floa
     return x1, y1, x2, y2
 
 
+@returns_tensors
 def box_convert(boxes: npt.ArrayLike, in_fmt: str, out_fmt: str) -> np.ndarray:
     """Convert boxes between the ``"xyxy"``, ``"xywh"`` and ``"cxcywh"`` formats.
 
@@ -201,6 +203,7 @@ def box_convert(boxes: npt.ArrayLike, in_fmt: str, out_fmt: str) -> np.ndarray:
     return out
 
 
+@returns_tensors
 def box_area(boxes: npt.ArrayLike, *, fmt: str = "xyxy") -> np.ndarray:
     """Return the area of every box.
 
@@ -227,7 +230,7 @@ def box_area(boxes: npt.ArrayLike, *, fmt: str = "xyxy") -> np.ndarray:
     >>> box_area([[0.5, 0.5, 2.0, 4.0]], fmt="cxcywh")
     array([8.])
     """
-    xyxy = as_boxes(boxes, "boxes", fmt)
+    xyxy = as_boxes(boxes, "boxes", fmt, strided=True)
     if xyxy.dtype.kind == "f":
         xyxy = xyxy.astype(np.float64, copy=False)
         return (xyxy[:, 2] - xyxy[:, 0]) * (xyxy[:, 3] - xyxy[:, 1])

@@ -12,6 +12,7 @@ from boxgeom._threads import kernel_threads
 from boxgeom._validate import check_flag
 from boxgeom.formats import as_boxes, as_float64_box, as_float64_boxes
 from boxgeom.formats import FORMAT_CODES
+from boxgeom._tensors import returns_tensors
 
 __all__ = ["BoxIndex"]
 
@@ -73,6 +74,7 @@ class BoxIndex:
     def __repr__(self) -> str:
         return f"BoxIndex(<{len(self._core)} boxes>, fmt={self._fmt!r})"
 
+    @returns_tensors
     def query(self, boxes: npt.ArrayLike, *, touching: bool = False, n_threads: int | None = None) -> np.ndarray:
         """Find the stored boxes that overlap one box, or each of several boxes.
 

@@ -10,6 +10,7 @@ from boxgeom import _iou
 from boxgeom._threads import kernel_threads
 from boxgeom._validate import as_pairs, check_flag, check_same_length
 from boxgeom.formats import as_box_pair
+from boxgeom._tensors import returns_tensors
 
 __all__ = ["MODES", "box_iou", "box_iou_pairs"]
 
@@ -24,6 +25,7 @@ def check_mode(mode: object, modes: tuple[str, ...] = MODES) -> str:
     return mode
 
 
+@returns_tensors
 def box_iou(
     boxes1: npt.ArrayLike,
     boxes2: npt.ArrayLike,
@@ -92,6 +94,7 @@ def box_iou(
     return _iou.measure_matrix(first, second, mode=code, n_threads=threads)
 
 
+@returns_tensors
 def box_iou_pairs(
     boxes1: npt.ArrayLike,
     boxes2: npt.ArrayLike,

@@ -13,6 +13,7 @@ from boxgeom import _masks
 from boxgeom._validate import as_numpy
 from boxgeom._threads import kernel_threads
 from boxgeom.formats import as_boxes, box_convert, check_fmt
+from boxgeom._tensors import returns_tensors
 
 __all__ = ["clip_boxes_to_image", "masks_to_boxes", "remove_small_boxes"]
 
@@ -36,6 +37,7 @@ def _image_size(size: Any) -> tuple[float, float]:
     return height, width
 
 
+@returns_tensors
 def clip_boxes_to_image(boxes: npt.ArrayLike, size: tuple[float, float], *, fmt: str = "xyxy") -> np.ndarray:
     """Clip boxes to an image: x into ``[0, width]``, y into ``[0, height]`` (torchvision's rule).
 
@@ -73,6 +75,7 @@ def clip_boxes_to_image(boxes: npt.ArrayLike, size: tuple[float, float], *, fmt:
     return out if fmt == "xyxy" else box_convert(out, "xyxy", fmt)
 
 
+@returns_tensors
 def remove_small_boxes(boxes: npt.ArrayLike, min_size: float, *, fmt: str = "xyxy") -> np.ndarray:
     """Return the indices of the boxes whose width and height are both at least ``min_size``.
 
@@ -103,6 +106,7 @@ def remove_small_boxes(boxes: npt.ArrayLike, min_size: float, *, fmt: str = "xyx
     return np.flatnonzero(wide & tall).astype(np.intp, copy=False)
 
 
+@returns_tensors
 def masks_to_boxes(masks: npt.ArrayLike, *, n_threads: int | None = None) -> np.ndarray:
     """Return the bounding box of the nonzero pixels of each mask (torchvision's ``masks_to_boxes``).
 

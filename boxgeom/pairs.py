@@ -19,6 +19,7 @@ from boxgeom import _csr, _pairs
 from boxgeom._threads import effective_n_threads
 from boxgeom._validate import as_pairs, check_flag, check_n_rows
 from boxgeom.formats import as_box_pair, as_boxes
+from boxgeom._tensors import returns_tensors
 
 __all__ = ["find_pairs", "find_pairs_between", "pairs_to_csr"]
 
@@ -26,6 +27,7 @@ Method = Literal["auto", "sweep", "grid"]
 METHODS = ("auto", "sweep", "grid")
 
 
+@returns_tensors
 def find_pairs(
     boxes: npt.ArrayLike,
     *,
@@ -93,6 +95,7 @@ def find_pairs(
                              method=_check_method(method))
 
 
+@returns_tensors
 def find_pairs_between(
     boxes1: npt.ArrayLike,
     boxes2: npt.ArrayLike,
@@ -140,6 +143,7 @@ def _check_method(method: str) -> int:
 
 
 
+@returns_tensors
 def pairs_to_csr(pairs: npt.ArrayLike, n: int, *, symmetric: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Turn a (2, k) pair array into compressed sparse rows (an adjacency list).
 

@@ -35,6 +35,7 @@ from boxgeom._validate import (
     common_dtype,
 )
 from boxgeom.iou import check_mode
+from boxgeom._tensors import returns_tensors
 
 __all__ = [
     "polygon_iou",
@@ -59,6 +60,7 @@ def _options(angle_unit: Any, convention: Any) -> tuple[bool, bool]:
     return check_angle_unit(angle_unit), check_convention(convention)
 
 
+@returns_tensors
 def rotated_corners(
     boxes: npt.ArrayLike, *, angle_unit: str = "deg", convention: str = "opencv", n_threads: int | None = None
 ) -> np.ndarray:
@@ -99,6 +101,7 @@ def rotated_corners(
     return out
 
 
+@returns_tensors
 def rotated_box_area(boxes: npt.ArrayLike, *, angle_unit: str = "deg", convention: str = "opencv") -> np.ndarray:
     """Return the area ``w * h`` of every rotated box as float64.
 
@@ -140,6 +143,7 @@ def _overlap(boxes1, boxes2, aligned, angle_unit, convention, n_threads, value, 
     return out
 
 
+@returns_tensors
 def rotated_intersection_area(
     boxes1: npt.ArrayLike,
     boxes2: npt.ArrayLike,
@@ -189,6 +193,7 @@ def rotated_intersection_area(
     return _overlap(boxes1, boxes2, aligned, angle_unit, convention, n_threads, "area")
 
 
+@returns_tensors
 def rotated_iou(
     boxes1: npt.ArrayLike,
     boxes2: npt.ArrayLike,
@@ -253,6 +258,7 @@ def _candidates(first: np.ndarray, second: np.ndarray | None, degrees: bool, fli
     return _pairs.find_pairs(bounds1, bounds2, self_join=False, touching=False, n_threads=threads)
 
 
+@returns_tensors
 def rotated_iou_pairs(
     boxes1: npt.ArrayLike,
     boxes2: npt.ArrayLike | None = None,
@@ -331,6 +337,7 @@ def rotated_iou_pairs(
     return np.ascontiguousarray(pairs[:, keep]), iou[keep]
 
 
+@returns_tensors
 def rotated_nms(
     boxes: npt.ArrayLike,
     scores: npt.ArrayLike,
@@ -394,6 +401,7 @@ def rotated_nms(
     return _nms.suppress_pairs(order, pairs, iou, iou_threshold=threshold)
 
 
+@returns_tensors
 def polygon_iou(
     quads1: npt.ArrayLike,
     quads2: npt.ArrayLike,

@@ -30,6 +30,7 @@ from boxgeom import _setarea
 from boxgeom._threads import effective_n_threads
 from boxgeom._validate import check_flag, check_side
 from boxgeom.formats import as_float64_boxes, grads_to_fmt
+from boxgeom._tensors import returns_tensors
 
 __all__ = ["SetAreas", "set_area_grads", "set_areas", "set_iou", "union_area"]
 
@@ -46,6 +47,7 @@ class SetAreas(NamedTuple):
     iou: float
 
 
+@returns_tensors
 def union_area(boxes: npt.ArrayLike, *, fmt: str = "xyxy") -> float:
     """Return the area of the union of boxes (Klee's measure problem in 2-D).
 
@@ -87,6 +89,7 @@ def union_area(boxes: npt.ArrayLike, *, fmt: str = "xyxy") -> float:
     return _setarea.set_areas(xyxy, np.empty((0, 4)))[0]
 
 
+@returns_tensors
 def set_areas(red: npt.ArrayLike, blue: npt.ArrayLike, *, fmt: str = "xyxy") -> SetAreas:
     """Return the areas of two box sets, of their intersection and union, and their IoU.
 
@@ -128,6 +131,7 @@ def set_areas(red: npt.ArrayLike, blue: npt.ArrayLike, *, fmt: str = "xyxy") -> 
     return SetAreas(area_red, area_blue, inter, union, inter / union if union > 0 else 0.0)
 
 
+@returns_tensors
 def set_area_grads(
     red: npt.ArrayLike,
     blue: npt.ArrayLike,
@@ -211,6 +215,7 @@ def _grads(
     return areas, {name: (chosen[i, :n_red], chosen[i, n_red:]) for i, name in enumerate(NAMES)}
 
 
+@returns_tensors
 def set_iou(
     red: npt.ArrayLike,
     blue: npt.ArrayLike,

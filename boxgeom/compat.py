@@ -88,7 +88,9 @@ def find_intersecting_boxes(boxes_array: npt.ArrayLike) -> list[np.ndarray]:
     return _adjacency(pairs, len(xyxy), symmetric=True)
 
 
+#: The peer's R-tree search: here the same function as :func:`find_intersecting_boxes`.
 find_intersecting_boxes_rts = find_intersecting_boxes
+#: The peer's line search: here the same function as :func:`find_intersecting_boxes`.
 find_intersecting_boxes_linesearch = find_intersecting_boxes
 
 

@@ -75,6 +75,11 @@ def set_iou_loss(red: Any, blue: Any, fmt: str = "xyxy") -> Any:
     return _function().apply(red, blue, fmt)
 
 
+#: The ``torch.autograd.Function`` behind :func:`set_iou_loss`:
+#: ``SetIoULoss.apply(red, blue, fmt)``. It is built on first access, so torch loads lazily.
+SetIoULoss: Any
+
+
 def __getattr__(name: str) -> Any:
     if name == "SetIoULoss":
         return _function()

@@ -126,13 +126,17 @@ def _write(args: argparse.Namespace, columns: dict[str, np.ndarray], array: np.n
 
 
 def _window(boxes: np.ndarray, rotated: bool) -> tuple[float, float, float, float] | None:
-    """A square at the lower-left of the data holding about PLOT_BOXES boxes (None: show all)."""
+    """A square at the smallest x and y of the data (top-left in the y-down picture) holding about PLOT_BOXES boxes.
+
+    None when all the boxes can be shown.
+    """
     if len(boxes) <= PLOT_BOXES:
         return None
     if rotated:
         low, high = boxes[:, :2].min(axis=0), boxes[:, :2].max(axis=0)
     else:
         low, high = boxes[:, :2].min(axis=0), boxes[:, 2:].max(axis=0)
+    low, high = low.astype(np.float64), high.astype(np.float64)  # no int16 overflow in the area below
     extent = high - low
     side = float(np.sqrt(max(extent[0] * extent[1], 1.0) * PLOT_BOXES / len(boxes)))
     return float(low[0]), float(low[1]), float(low[0]) + side, float(low[1]) + side
@@ -403,7 +407,7 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--angle-unit", choices=("deg", "rad"), default="deg", help="unit of the angle column")
         sub.add_argument("-o", "--output", help="write the result (.npy, .csv or .parquet, by extension)")
         if plot:
-            sub.add_argument("--plot", metavar="PICTURE", help="draw the result into a .png, .svg or .pdf")
+            sub.add_argument("--plot", metavar="PICTURE", help="draw the result into a .png, .svg or .pdf (y down)")
         sub.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: all cores)")
         sub.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes on stderr")
         sub.set_defaults(run=run, rotated=False, angle_unit="deg", plot=None)

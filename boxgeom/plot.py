@@ -7,10 +7,15 @@ Every drawing function takes ``ax=None`` (a new 6 x 6 inch figure is created whe
 is None), draws into it, and returns the :class:`matplotlib.axes.Axes`; the aspect is
 equal. :func:`save_figure` writes and closes the figure.
 
-Orientation: the mathematical one, x to the right and **y up** (matplotlib's
-default). With the default rotated convention (``docs/rotated.md``) a positive angle
-turns a box counter-clockwise in these pictures; an image with y pointing down shows
-the same boxes mirrored top to bottom.
+Orientation: image coordinates by default, as detection viewers show boxes: x to the
+right and **y down**, the origin at the top-left (the y axis is inverted).
+``y_down=False`` draws the mathematical orientation instead, y up (matplotlib's
+default). ``image=`` draws an ``(H, W)`` grayscale or ``(H, W, 3 | 4)`` RGB(A) array under
+the boxes, pixel (row r, column c) covering ``[c, c + 1] x [r, r + 1]``: a box of pixel
+edges ``(x1, y1, x2, y2)`` encloses the pixels of columns ``x1 .. x2 - 1`` and rows
+``y1 .. y2 - 1``. With the default rotated convention (``docs/rotated.md``) the w-axis of
+a box is ``(cos a, sin a)``: with y down a positive angle turns the box **clockwise** on
+screen (its w-axis points right and down), with y up counter-clockwise.
 
 Boxes are ``(n, 4)`` axis-aligned boxes in ``fmt`` or, where a function accepts
 them, ``(n, 5)`` rotated boxes ``(cx, cy, w, h, angle)`` with the angle in
@@ -61,7 +66,8 @@ FAINT = "0.72"
 KEPT, SUPPRESSED = "tab:green", "tab:red"
 SCORE_TEXT_LIMIT = 50  # scores are written next to the boxes when at most this many are drawn
 TILE_COLOURS = "tab20"
-LEGEND_ROOM = 0.14  # fraction of the data height added on top for the legend
+LEGEND_ROOM = 0.14  # fraction of the data height added at the visual top for the legend
+GREY_RANGE = {"f": 1.0, "b": 1.0, "i": 255.0, "u": 255.0}  # white of a grayscale image, by dtype kind
 
 Window = tuple[float, float, float, float]
 
@@ -116,6 +122,18 @@ def as_window(window: Any, name: str = "window") -> tuple[float, float, float, f
     return x1, y1, x2, y2
 
 
+def as_image(image: Any, name: str = "image") -> np.ndarray | None:
+    """Return an image ``(H, W)`` or ``(H, W, 3 | 4)`` of numbers or bools as an array (None stays None)."""
+    if image is None:
+        return None
+    array = np.asarray(image)
+    if array.dtype.kind not in GREY_RANGE:
+        raise TypeError(f"{name}: expected an array of numbers or bools, got dtype {array.dtype}")
+    if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))) or 0 in array.shape[:2]:
+        raise ValueError(f"{name}: expected shape (H, W), (H, W, 3) or (H, W, 4) with H, W > 0, got {array.shape}")
+    return array
+
+
 def _pyplot() -> Any:
     try:
         import matplotlib.pyplot as plt
@@ -131,25 +149,53 @@ def _axes(ax: Axes | None) -> Axes:
     return ax
 
 
+def _start(ax: Axes | None, image: np.ndarray | None) -> Axes:
+    """The axes to draw into (a new figure for None), with ``image`` under the boxes.
+
+    Pixel (row r, column c) covers [c, c + 1] x [r, r + 1]; a grayscale image is drawn
+    grey from 0 (black) to the white of its dtype (1 for floats and bools, 255 for integers).
+    """
+    ax = _axes(ax)
+    if image is not None:
+        height, width = image.shape[:2]
+        grey: dict[str, Any] = {}
+        if image.ndim == 2:
+            grey = {"cmap": "gray", "vmin": 0.0, "vmax": GREY_RANGE[image.dtype.kind]}
+        ax.imshow(image, extent=(0, width, height, 0), origin="upper", zorder=0, **grey)
+    return ax
+
+
 def _finish(
-    ax: Axes, window: Window | None, title: str | None = None, legend: bool = False, handles: list | None = None
+    ax: Axes,
+    window: Window | None,
+    y_down: bool,
+    title: str | None = None,
+    legend: bool = False,
+    handles: list | None = None,
 ) -> Axes:
-    """Limits (the window, else the data), equal aspect, title and legend (of ``handles`` or the labels)."""
+    """Limits (the window, else the data and image), y down or up, equal aspect, title and legend.
+
+    The legend (of ``handles``, else of the labels) sits at the visual top, in a band of
+    ``LEGEND_ROOM`` of the height added there when no window is given: beyond the largest
+    y with y up, beyond the smallest y with y down.
+    """
     if window is None:
         ax.autoscale_view()
+        ax.yaxis.set_inverted(y_down)
     else:
         ax.set_xlim(window[0], window[2])
-        ax.set_ylim(window[1], window[3])
+        ax.set_ylim(*((window[3], window[1]) if y_down else (window[1], window[3])))
     ax.set_aspect("equal")
     if title is not None:
         ax.set_title(title, fontsize="medium")
     if legend or handles is not None:
-        # a fixed place (loc="best" would test every drawn path), in a band kept free above the data
+        # a fixed place (loc="best" would test every drawn path), in a band kept free at the top
         ax.legend(**({} if handles is None else {"handles": handles}), loc="upper center", ncols=3,
                   fontsize="x-small", framealpha=0.85)
         if window is None:
-            low, high = ax.get_ylim()
-            ax.set_ylim(low, high + LEGEND_ROOM * (high - low))
+            low, high = sorted(ax.get_ylim())
+            room = LEGEND_ROOM * (high - low)
+            ax.set_ylim(*((high, low - room) if y_down else (low, high + room)))
     return ax
 
 
@@ -157,7 +203,7 @@ def _finish(
 
 
 def _xyxy_corners(xyxy: np.ndarray) -> np.ndarray:
-    """(n, 4, 2) corners of axis-aligned boxes, counter-clockwise (y up) from (x1, y1), as rotated_corners."""
+    """(n, 4, 2) corners of axis-aligned boxes from (x1, y1), in rotated_corners' order (counter-clockwise y up)."""
     x1, y1, x2, y2 = (xyxy[:, k] for k in range(4))
     return np.stack([np.stack(corner, axis=-1) for corner in ((x1, y1), (x2, y1), (x2, y2), (x1, y2))], axis=1)
 
@@ -183,8 +229,9 @@ def _meets(corners: np.ndarray, window: Window | None) -> np.ndarray:
     return (low[:, 0] <= window[2]) & (high[:, 0] >= window[0]) & (low[:, 1] <= window[3]) & (high[:, 1] >= window[1])
 
 
-def _window(window: Any) -> Window | None:
-    return None if window is None else as_window(window)
+def _view(window: Any, image: Any, y_down: Any) -> tuple[Window | None, np.ndarray | None, bool]:
+    """The validated ``window``, ``image`` and ``y_down`` of a drawing function."""
+    return None if window is None else as_window(window), as_image(image), check_flag(y_down, "y_down")
 
 
 # ---------------------------------------------------------------- drawing
@@ -206,11 +253,12 @@ def _texts(ax: Axes, points: np.ndarray, texts: list[str], colour: Any, **option
         ax.text(x, y, text, color=colour, fontsize="x-small", clip_on=True, **options)
 
 
-def _top_left(corners: np.ndarray) -> np.ndarray:
-    """The highest corner of each shape (the leftmost of equally high ones)."""
+def _top_left(corners: np.ndarray, y_down: bool) -> np.ndarray:
+    """The corner of each shape highest on screen (smallest y with y down, largest y up), the leftmost of a tie."""
     y = corners[:, :, 1]
-    x = np.where(y == y.max(axis=1, keepdims=True), corners[:, :, 0], np.inf)
-    return np.stack([x.min(axis=1), y.max(axis=1)], axis=1)
+    top = y.min(axis=1, keepdims=True) if y_down else y.max(axis=1, keepdims=True)
+    x = np.where(y == top, corners[:, :, 0], np.inf)
+    return np.stack([x.min(axis=1), top[:, 0]], axis=1)
 
 
 # ---------------------------------------------------------------- public
@@ -224,6 +272,8 @@ def plot_boxes(
     color: Any = "C0",
     labels: bool = False,
     window: Any = None,
+    image: Any = None,
+    y_down: bool = True,
     angle_unit: str = "deg",
     **patch_kwargs: Any,
 ) -> Axes:
@@ -246,6 +296,16 @@ def plot_boxes(
         Draw only the boxes whose bounding rectangle meets the window, and show just it.
     angle_unit : {"deg", "rad"}, default "deg"
         Unit of the angle of rotated boxes.
+    image : array_like of shape (H, W), (H, W, 3) or (H, W, 4), optional
+        Drawn under the boxes, as :meth:`matplotlib.axes.Axes.imshow` takes it
+        (grayscale, RGB or RGBA; uint8 in 0..255 or floats in [0, 1]), pixel (row r,
+        column c) covering ``[c, c + 1] x [r, r + 1]``: its extent is ``(0, W, H, 0)``.
+        Grayscale is drawn from black at 0 to white at 255 (integers) or 1 (floats,
+        bools). Without a window the view holds the whole image and the boxes.
+    y_down : bool, default True
+        Image coordinates: y grows downwards, the origin at the top-left (the y axis is
+        inverted), and a positive angle turns a rotated box clockwise on screen. False
+        draws y up, the mathematical orientation (the image then shows upside down).
     **patch_kwargs
         Passed to :class:`matplotlib.collections.PolyCollection` (``facecolor``,
         ``linestyle``, ``alpha``, ``label``...); they override the defaults.
@@ -257,8 +317,11 @@ def plot_boxes(
     Raises
     ------
     ValueError
-        Bad boxes (wrong shape, NaN, negative size), an unknown ``fmt`` or an empty
-        or inverted ``window``.
+        Bad boxes (wrong shape, NaN, negative size), an unknown ``fmt``, an empty
+        or inverted ``window`` or an ``image`` of the wrong shape.
+    TypeError
+        An ``image`` that is not of numbers or bools, or a ``labels`` or ``y_down``
+        that is not a bool.
 
     Examples
     --------
@@ -266,15 +329,22 @@ def plot_boxes(
     >>> ax = plot_boxes([[0, 0, 4, 2], [1, 1, 3, 5]], labels=True)
     >>> type(ax).__name__, len(ax.collections[0].get_paths()), [t.get_text() for t in ax.texts]
     ('Axes', 2, ['0', '1'])
+    >>> print(ax.yaxis_inverted(), plot_boxes([[0, 0, 4, 2]], y_down=False).yaxis_inverted())  # y down, y up
+    True False
     >>> ax = plot_boxes([[0, 0, 4, 2, 30]], color="C3", linestyle="--")  # rotated
     >>> ax.collections[0].get_paths()[0].vertices[:4].round(3).tolist()
     [[-1.232, -1.866], [2.232, 0.134], [1.232, 1.866], [-2.232, -0.134]]
+    >>> image = np.zeros((6, 8), dtype=np.uint8)
+    >>> image[1:3, 2:5] = 255  # rows 1..2, columns 2..4: the box [2, 1, 5, 3]
+    >>> ax = plot_boxes([[2, 1, 5, 3]], image=image)
+    >>> ax.images[0].get_extent(), [float(v) for v in ax.get_xlim() + ax.get_ylim()]  # the image, y down
+    ([0, 8, 6, 0], [0.0, 8.0, 6.0, 0.0])
     >>> plt.close("all")
     """
     corners, _ = _corners(boxes, "boxes", fmt, angle_unit)
     labels = check_flag(labels, "labels")
-    area = _window(window)
-    ax = _axes(ax)
+    area, picture, down = _view(window, image, y_down)
+    ax = _start(ax, picture)
     from matplotlib import cbook
     from matplotlib.collections import PolyCollection
 
@@ -282,7 +352,7 @@ def plot_boxes(
     _draw(ax, corners[shown], **{"edgecolor": color, **cbook.normalize_kwargs(patch_kwargs, PolyCollection)})
     if labels:
         _texts(ax, corners[shown].mean(axis=1), [str(i) for i in shown], color, ha="center", va="center")
-    return _finish(ax, area)
+    return _finish(ax, area, down)
 
 
 def plot_pairs(
@@ -292,6 +362,8 @@ def plot_pairs(
     fmt: str = "xyxy",
     ax: Axes | None = None,
     window: Any = None,
+    image: Any = None,
+    y_down: bool = True,
     angle_unit: str = "deg",
 ) -> Axes:
     """Draw boxes and their overlapping pairs.
@@ -305,7 +377,7 @@ def plot_pairs(
         As in :func:`plot_boxes`.
     pairs : array_like of shape (2, k), integer
         Pairs of indices into ``boxes``, as :func:`boxgeom.find_pairs` returns them.
-    fmt, ax, window, angle_unit
+    fmt, ax, window, angle_unit, image, y_down
         As in :func:`plot_boxes`.
 
     Returns
@@ -327,8 +399,8 @@ def plot_pairs(
     corners, xyxy = _corners(boxes, "boxes", fmt, angle_unit)
     n = len(corners)
     pairs = as_pairs(pairs, n, n)
-    area = _window(window)
-    ax = _axes(ax)
+    area, picture, down = _view(window, image, y_down)
+    ax = _start(ax, picture)
     shown = _meets(corners, area)
     paired = np.zeros(n, dtype=bool)
     paired[pairs.ravel()] = True
@@ -338,7 +410,7 @@ def plot_pairs(
         first, second = xyxy[pairs[0]], xyxy[pairs[1]]
         overlap = _xyxy_corners(np.hstack([np.maximum(first[:, :2], second[:, :2]), np.minimum(first[:, 2:], second[:, 2:])]))
         _draw(ax, overlap[_meets(overlap, area)], facecolor="C3", edgecolor="none", alpha=0.45, label="intersection")
-    return _finish(ax, area, f"{pairs.shape[1]:,} pairs among {n:,} boxes", legend=True)
+    return _finish(ax, area, down, f"{pairs.shape[1]:,} pairs among {n:,} boxes", legend=True)
 
 
 def plot_nms(
@@ -349,11 +421,14 @@ def plot_nms(
     fmt: str = "xyxy",
     ax: Axes | None = None,
     window: Any = None,
+    image: Any = None,
+    y_down: bool = True,
     angle_unit: str = "deg",
 ) -> Axes:
     """Draw the result of NMS: kept boxes solid green, suppressed boxes dashed red.
 
-    When at most 50 boxes are drawn, each one's score is written at its top-left corner.
+    When at most 50 boxes are drawn, each one's score is written above its corner
+    highest on screen (the top-left one of an axis-aligned box).
 
     Parameters
     ----------
@@ -363,7 +438,7 @@ def plot_nms(
     keep : array_like of shape (k,), integer
         Indices of the kept boxes, as :func:`boxgeom.nms` and
         :func:`boxgeom.rotated_nms` return them.
-    fmt, ax, window, angle_unit
+    fmt, ax, window, angle_unit, image, y_down
         As in :func:`plot_boxes`.
 
     Returns
@@ -385,16 +460,16 @@ def plot_nms(
     values = as_scores(scores, n)
     kept = np.zeros(n, dtype=bool)
     kept[as_indices(keep, n, "keep")] = True
-    area = _window(window)
-    ax = _axes(ax)
+    area, picture, down = _view(window, image, y_down)
+    ax = _start(ax, picture)
     shown = _meets(corners, area)
     _draw(ax, corners[shown & ~kept], edgecolor=SUPPRESSED, linestyle="--", linewidth=0.9, alpha=0.75,
           label="suppressed")
     _draw(ax, corners[shown & kept], edgecolor=KEPT, linewidth=1.6, label="kept")
     drawn = np.flatnonzero(shown)
     if len(drawn) <= SCORE_TEXT_LIMIT:
-        _texts(ax, _top_left(corners[drawn]), [f"{values[i]:.3g}" for i in drawn], "0.15", ha="left", va="bottom")
-    return _finish(ax, area, f"NMS: {int(kept.sum()):,} of {n:,} boxes kept", legend=True)
+        _texts(ax, _top_left(corners[drawn], down), [f"{values[i]:.3g}" for i in drawn], "0.15", ha="left", va="bottom")
+    return _finish(ax, area, down, f"NMS: {int(kept.sum()):,} of {n:,} boxes kept", legend=True)
 
 
 def plot_matches(
@@ -405,6 +480,8 @@ def plot_matches(
     fmt: str = "xyxy",
     ax: Axes | None = None,
     window: Any = None,
+    image: Any = None,
+    y_down: bool = True,
     angle_unit: str = "deg",
 ) -> Axes:
     """Draw a one-to-one matching: ``boxes1`` blue, ``boxes2`` orange, matched centres joined.
@@ -418,7 +495,7 @@ def plot_matches(
     matches : array_like of shape (2, k), integer
         Row 0 indexes ``boxes1``, row 1 ``boxes2``, as :func:`boxgeom.match_greedy`
         and :func:`boxgeom.match_optimal` return them.
-    fmt, ax, window, angle_unit
+    fmt, ax, window, angle_unit, image, y_down
         As in :func:`plot_boxes`.
 
     Returns
@@ -439,8 +516,8 @@ def plot_matches(
     first, _ = _corners(boxes1, "boxes1", fmt, angle_unit)
     second, _ = _corners(boxes2, "boxes2", fmt, angle_unit)
     pairs = as_pairs(matches, len(first), len(second), "matches")
-    area = _window(window)
-    ax = _axes(ax)
+    area, picture, down = _view(window, image, y_down)
+    ax = _start(ax, picture)
     from matplotlib.collections import LineCollection
 
     shown = []
@@ -455,7 +532,7 @@ def plot_matches(
     segments = np.stack([first.mean(axis=1)[pairs[0]], second.mean(axis=1)[pairs[1]]], axis=1)[linked]
     ax.add_collection(LineCollection(segments, colors="0.2", linewidths=1.0, label="match"), autolim=True)
     k = pairs.shape[1]
-    return _finish(ax, area, f"{k:,} matches, {len(first) - k:,} + {len(second) - k:,} unmatched", legend=True)
+    return _finish(ax, area, down, f"{k:,} matches, {len(first) - k:,} + {len(second) - k:,} unmatched", legend=True)
 
 
 def plot_tile_cover(
@@ -469,6 +546,8 @@ def plot_tile_cover(
     fmt: str = "xyxy",
     ax: Axes | None = None,
     window: Any = None,
+    image: Any = None,
+    y_down: bool = True,
 ) -> Axes:
     """Draw a tile cover: tiles as translucent rectangles, boxes coloured by their tile.
 
@@ -477,14 +556,15 @@ def plot_tile_cover(
     boxes : array_like of shape (n, 4)
         Axis-aligned boxes in ``fmt``.
     tiles : array_like of shape (t, 2)
-        Lower-left corners of the tiles, as :func:`boxgeom.tile_cover` returns them.
+        Corners ``(x, y)`` of smallest coordinates of the tiles (top-left with y down), as
+        :func:`boxgeom.tile_cover` returns them.
     tile_width, tile_height : float
         Positive tile size.
     indptr : array_like of shape (t + 1,), optional
     indices : array_like of shape (n,), optional
         The boxes of tile ``t`` are ``indices[indptr[t]:indptr[t + 1]]``; give both or
         neither. Without them the boxes are drawn in one colour; boxes in no tile are grey.
-    fmt, ax, window
+    fmt, ax, window, image, y_down
         As in :func:`plot_boxes`.
 
     Returns
@@ -508,8 +588,8 @@ def plot_tile_cover(
     height = check_positive(tile_height, "tile_height")
     n, t = len(corners), len(corners_of_tiles)
     grouping = as_csr(indptr, indices, t, n)
-    area = _window(window)
-    ax = _axes(ax)
+    area, picture, down = _view(window, image, y_down)
+    ax = _start(ax, picture)
     from matplotlib import colormaps
 
     palette = colormaps[TILE_COLOURS](np.arange(t) % colormaps[TILE_COLOURS].N)
@@ -529,11 +609,18 @@ def plot_tile_cover(
         colours[tile_of >= 0] = palette[tile_of[tile_of >= 0]]
         colours = colours[shown]
     _draw(ax, corners[shown], edgecolor=colours, linewidth=1.0)
-    return _finish(ax, area, f"{t:,} tiles of {width:g} x {height:g} cover {n:,} boxes")
+    return _finish(ax, area, down, f"{t:,} tiles of {width:g} x {height:g} cover {n:,} boxes")
 
 
 def plot_set_areas(
-    red: npt.ArrayLike, blue: npt.ArrayLike, *, fmt: str = "xyxy", ax: Axes | None = None, window: Any = None
+    red: npt.ArrayLike,
+    blue: npt.ArrayLike,
+    *,
+    fmt: str = "xyxy",
+    ax: Axes | None = None,
+    window: Any = None,
+    image: Any = None,
+    y_down: bool = True,
 ) -> Axes:
     """Draw the set decomposition of two box sets: ``∪R`` only, ``∪B`` only and both.
 
@@ -548,7 +635,7 @@ def plot_set_areas(
     red, blue : array_like of shape (n, 4) and (m, 4)
         Boxes in ``fmt``. As in :func:`boxgeom.set_areas`, a box with zero or negative
         width or height is valid and empty.
-    fmt, ax, window
+    fmt, ax, window, image, y_down
         As in :func:`plot_boxes`.
 
     Returns
@@ -574,9 +661,9 @@ def plot_set_areas(
     """
     red_xyxy = as_float64_boxes(red, "red", fmt)
     blue_xyxy = as_float64_boxes(blue, "blue", fmt)
-    area = _window(window)
+    area, picture, down = _view(window, image, y_down)
     totals = set_areas(red_xyxy, blue_xyxy)
-    ax = _axes(ax)
+    ax = _start(ax, picture)
     from matplotlib.colors import ListedColormap
     from matplotlib.patches import Patch
 
@@ -607,7 +694,7 @@ def plot_set_areas(
     )
     handles = [Patch(facecolor=fill, label=f"{name}: {value:g}") for name, fill, value in regions]
     title = f"set IoU {totals.iou:.4g}: intersection {totals.intersection:g} / union {totals.union:g}"
-    return _finish(ax, area, title, handles=handles)
+    return _finish(ax, area, down, title, handles=handles)
 
 
 def save_figure(ax: Axes, path: str | os.PathLike[str], *, dpi: float = 150) -> None:

@@ -342,5 +342,17 @@ def test_plot_writes_a_picture(tmp_path, command, extra):
     assert "plot: showing the window" in result.stderr  # 100,000 sample boxes: a window of them
 
 
+@pytest.mark.parametrize("dtype", [np.int16, np.int32, np.float32])
+def test_plot_window_does_not_depend_on_the_dtype(dtype):
+    from boxgeom.cli import PLOT_BOXES, _window
+
+    boxes = random_boxes(50 * PLOT_BOXES, region=12_650, seed=3).astype(dtype)  # an area beyond int16 and float32
+    window = _window(boxes, rotated=False)
+    assert window == _window(boxes.astype(np.float64), rotated=False)
+    x1, y1, x2, y2 = window
+    low, high = boxes[:, :2].astype(np.float64).min(axis=0), boxes[:, 2:].astype(np.float64).max(axis=0)
+    assert (x1, y1) == tuple(low) and np.isclose((x2 - x1) ** 2, np.prod(high - low) / 50)
+
+
 def test_plot_needs_a_picture_extension(tmp_path):
     user_error("pairs", "--plot", str(tmp_path / "p.txt"), message="expected a picture ending in .png, .svg or .pdf")

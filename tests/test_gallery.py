@@ -12,7 +12,7 @@ import pytest
 pytest.importorskip("matplotlib")
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"
-PICTURES = ["boxes", "pairs", "rotated_pairs", "nms", "match", "tile_cover", "set_areas", "window"]
+PICTURES = ["boxes", "image", "pairs", "rotated_pairs", "nms", "match", "tile_cover", "set_areas", "window"]
 MAX_BYTES = 150 * 1024
 
 

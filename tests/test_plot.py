@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 matplotlib = pytest.importorskip("matplotlib")
@@ -87,19 +87,25 @@ def cover(boxes, side):
     return tiles, side, side, indptr, indices
 
 
-def all_pictures():
-    """Name -> a call drawing one picture (nothing is computed before the call)."""
-    boxes = random_boxes(30, 300, 60, seed=1)
-    scores = np.linspace(0, 1, 30)
+def all_pictures(boxes=None):
+    """Name -> a call drawing one picture of ``boxes`` (nothing is computed before the call); it passes on keywords."""
+    boxes = random_boxes(30, 300, 60, seed=1) if boxes is None else boxes
+    scores = np.linspace(0, 1, len(boxes))
+    half = len(boxes) // 2
     return {
-        "boxes": lambda: plot.plot_boxes(boxes, labels=True),
-        "rotated": lambda: plot.plot_boxes(random_rotated_boxes(30, 300, 60, seed=1)),
-        "pairs": lambda: plot.plot_pairs(boxes, boxgeom.find_pairs(boxes)),
-        "nms": lambda: plot.plot_nms(boxes, scores, boxgeom.nms(boxes, scores, 0.3)),
-        "matches": lambda: plot.plot_matches(boxes, boxes + 3, boxgeom.match_greedy(boxes, boxes + 3, 0.5)[0]),
-        "tile_cover": lambda: plot.plot_tile_cover(boxes, *cover(boxes, 100)),
-        "set_areas": lambda: plot.plot_set_areas(boxes[:15], boxes[15:]),
+        "boxes": lambda **options: plot.plot_boxes(boxes, labels=True, **options),
+        "rotated": lambda **options: plot.plot_boxes(random_rotated_boxes(30, 300, 60, seed=1), **options),
+        "pairs": lambda **options: plot.plot_pairs(boxes, boxgeom.find_pairs(boxes), **options),
+        "nms": lambda **options: plot.plot_nms(boxes, scores, boxgeom.nms(boxes, scores, 0.3), **options),
+        "matches": lambda **options: plot.plot_matches(
+            boxes, boxes + 3, boxgeom.match_greedy(boxes, boxes + 3, 0.5)[0], **options
+        ),
+        "tile_cover": lambda **options: plot.plot_tile_cover(boxes, *cover(boxes, 100), **options),
+        "set_areas": lambda **options: plot.plot_set_areas(boxes[:half], boxes[half:], **options),
     }
+
+
+WITH_LEGEND = ["pairs", "nms", "matches", "set_areas"]
 
 
 @pytest.mark.parametrize("name", list(all_pictures()))
@@ -107,7 +113,6 @@ def test_renders_a_png_of_figsize_times_dpi(tmp_path, name):
     ax = all_pictures()[name]()
     assert isinstance(ax, matplotlib.axes.Axes)
     assert ax.get_aspect() == 1.0
-    assert ax.get_ylim()[0] < ax.get_ylim()[1]  # y up
     assert rendered(ax, tmp_path) == (round(plot.FIGSIZE[0] * DPI), round(plot.FIGSIZE[1] * DPI))
 
 
@@ -130,6 +135,151 @@ def test_many_boxes_are_one_collection():
     ax = plot.plot_boxes(boxes)
     assert len(ax.collections) == 1 and len(ax.patches) == 0 and len(ax.texts) == 0
     assert len(ax.collections[0].get_paths()) == 20_000
+
+
+# ---------------------------------------------------------------- orientation and image
+
+
+def gradient_image(height: int, width: int, channels: int | None = 3) -> np.ndarray:
+    """A float image in [0, 1] whose every pixel differs: (H, W) or (H, W, channels)."""
+    rows, cols = np.mgrid[0:height, 0:width]
+    grey = (rows * width + cols) / (height * width)
+    if channels is None:
+        return grey
+    return np.dstack([grey, 1 - grey, np.full_like(grey, 0.5), np.ones_like(grey)][:channels])
+
+
+def screen(ax, points: np.ndarray) -> np.ndarray:
+    """Display coordinates (pixels, y up on screen) of data points, after the layout is done."""
+    ax.figure.canvas.draw()
+    return ax.transData.transform(points)
+
+
+@pytest.mark.parametrize("name", list(all_pictures()))
+def test_y_points_down_by_default_and_up_on_request(name):
+    down, up = all_pictures()[name](), all_pictures()[name](y_down=False)
+    assert down.yaxis_inverted() and not up.yaxis_inverted()
+    assert not down.xaxis_inverted() and not up.xaxis_inverted()
+    if name not in WITH_LEGEND:  # same view, mirrored
+        assert down.get_ylim() == up.get_ylim()[::-1] and down.get_xlim() == up.get_xlim()
+
+
+@pytest.mark.parametrize("name", WITH_LEGEND)
+@pytest.mark.parametrize("y_down", [True, False])
+def test_the_legend_has_its_room_at_the_top_of_the_picture(name, y_down):
+    ax = all_pictures()[name](y_down=y_down)
+    boxes = np.concatenate([drawn_corners(c).reshape(-1, 2) for c in polys(ax)])
+    on_screen = screen(ax, boxes)
+    legend = ax.get_legend().get_window_extent()
+    assert legend.y0 > on_screen[:, 1].max()  # above every box on screen
+    frame = ax.get_window_extent()
+    # no room below: the lowest box on screen sits within the usual margin of the frame's bottom
+    assert on_screen[:, 1].min() - frame.y0 < 0.06 * frame.height
+
+
+@pytest.mark.parametrize("y_down", [True, False])
+def test_a_positive_angle_turns_clockwise_on_screen_with_y_down(y_down):
+    ax = plot.plot_boxes([[0, 0, 4, 2, 30]], y_down=y_down)
+    corners = screen(ax, drawn_corners(ax.collections[0])[0])
+    w_axis = corners[1] - corners[0]
+    angle_on_screen = np.degrees(np.arctan2(w_axis[1], w_axis[0]))  # counter-clockwise positive, y up on screen
+    np.testing.assert_allclose(angle_on_screen, -30 if y_down else 30, atol=1e-6)
+    x, y = corners.T
+    signed_area = (x * np.roll(y, -1) - np.roll(x, -1) * y).sum() / 2  # negative: clockwise on screen
+    assert np.sign(signed_area) == (-1 if y_down else 1)
+
+
+def test_rows_go_down_the_screen_with_y_down():
+    image = gradient_image(4, 6, channels=None)
+    ax = plot.plot_boxes([[0, 0, 1, 1]], image=image)
+    top_left, bottom_left = screen(ax, np.array([[0.5, 0.5], [0.5, 3.5]]))  # centres of pixels (0, 0) and (3, 0)
+    assert top_left[1] > bottom_left[1]
+
+
+@pytest.mark.parametrize("name", list(all_pictures()))
+@pytest.mark.parametrize("y_down", [True, False])
+def test_image_is_drawn_under_the_boxes_at_pixel_edges(name, y_down):
+    image = gradient_image(50, 80)
+    before = image.copy()
+    ax = all_pictures()[name](image=image, y_down=y_down)
+    (drawn,) = ax.images
+    assert isinstance(drawn, matplotlib.image.AxesImage)
+    assert drawn.get_extent() == [0, 80, 50, 0]  # pixel (r, c) covers [c, c + 1] x [r, r + 1]
+    assert drawn.origin == "upper"  # row 0 at y = 0
+    np.testing.assert_array_equal(drawn.get_array(), image)
+    np.testing.assert_array_equal(image, before)
+    assert all(drawn.get_zorder() < c.get_zorder() for c in ax.collections)
+    assert ax.yaxis_inverted() == y_down
+
+
+@settings(max_examples=60)
+@given(
+    boxes=lattice_boxes(max_n=12),
+    size=st.tuples(st.integers(1, 20), st.integers(1, 20)),
+    name=st.sampled_from(["boxes", "pairs", "nms", "tile_cover", "set_areas"]),
+    y_down=st.booleans(),
+)
+def test_limits_cover_the_image_and_the_boxes(boxes, size, name, y_down):
+    plt.close("all")
+    height, width = size
+    ax = all_pictures(boxes)[name](image=np.zeros(size, dtype=np.uint8), y_down=y_down)
+    (x_low, x_high), (y_low, y_high) = ax.get_xlim(), sorted(ax.get_ylim())
+    solid = boxes if len(boxes) else np.zeros((1, 4))
+    assert x_low <= min(0, solid[:, 0].min()) and x_high >= max(width, solid[:, 2].max())
+    assert y_low <= min(0, solid[:, 1].min()) and y_high >= max(height, solid[:, 3].max())
+
+
+@pytest.mark.parametrize("name", list(all_pictures()))
+@pytest.mark.parametrize("y_down", [True, False])
+def test_window_wins_over_the_image(name, y_down):
+    window = (40, 30, 90, 70)
+    ax = all_pictures()[name](image=gradient_image(300, 400, 4), window=window, y_down=y_down)
+    assert ax.get_xlim() == (40, 90)
+    assert ax.get_ylim() == ((70, 30) if y_down else (30, 70))
+
+
+@pytest.mark.parametrize(
+    "image, white",
+    [
+        (np.arange(12, dtype=np.uint8).reshape(3, 4), 255),
+        (np.arange(12, dtype=np.int64).reshape(3, 4), 255),
+        (np.eye(3, dtype=bool), 1),
+        (gradient_image(3, 4, channels=None).astype(np.float32), 1),
+    ],
+)
+def test_grayscale_images_are_grey_from_black_to_the_white_of_their_dtype(image, white):
+    (drawn,) = plot.plot_boxes(np.empty((0, 4)), image=image).images
+    assert drawn.get_cmap().name == "gray" and drawn.get_clim() == (0, white)
+
+
+def test_rgb_images_keep_their_colours():
+    image = (gradient_image(5, 7) * 255).astype(np.uint8)
+    (drawn,) = plot.plot_boxes(np.empty((0, 4)), image=image).images
+    np.testing.assert_array_equal(drawn.get_array(), image)
+    rgba = drawn.to_rgba(drawn.get_array(), bytes=True)
+    np.testing.assert_array_equal(rgba[..., :3], image)
+
+
+@pytest.mark.parametrize("name", list(all_pictures()))
+@pytest.mark.parametrize(
+    "options, error, match",
+    [
+        ({"image": np.zeros((4, 5, 2))}, ValueError, r"image: expected shape \(H, W\), \(H, W, 3\) or \(H, W, 4\)"),
+        ({"image": np.zeros(5)}, ValueError, "image: expected shape"),
+        ({"image": np.zeros((2, 4, 5, 3))}, ValueError, "image: expected shape"),
+        ({"image": np.zeros((0, 5))}, ValueError, "image: expected shape .* H, W > 0, got \\(0, 5\\)"),
+        ({"image": np.full((2, 2), "a")}, TypeError, "image: expected an array of numbers or bools, got dtype <U1"),
+        ({"image": np.zeros((2, 2), dtype=complex)}, TypeError, "image: expected an array of numbers or bools"),
+        ({"image": [[object()]]}, TypeError, "image: expected an array of numbers or bools, got dtype object"),
+        ({"y_down": "yes"}, TypeError, "y_down: expected True or False, got 'yes'"),
+        ({"y_down": 1}, TypeError, "y_down: expected True or False, got 1"),
+        ({"y_down": None}, TypeError, "y_down: expected True or False, got None"),
+    ],
+)
+def test_bad_image_or_y_down_names_the_argument(name, options, error, match):
+    with pytest.raises(error, match=match):
+        all_pictures()[name](**options)
+    assert plt.get_fignums() == []  # checked before a figure is made
 
 
 # ---------------------------------------------------------------- geometry
@@ -174,7 +324,7 @@ def test_window_keeps_exactly_the_boxes_meeting_it(boxes, window):
     wanted = np.flatnonzero(meets_window(corners_oracle(boxes), window))
     assert len(ax.collections[0].get_paths()) == len(wanted)
     assert [int(text.get_text()) for text in ax.texts] == wanted.tolist()
-    assert ax.get_xlim() == (window[0], window[2]) and ax.get_ylim() == (window[1], window[3])
+    assert ax.get_xlim() == (window[0], window[2]) and ax.get_ylim() == (window[3], window[1])  # y down
 
 
 def test_window_on_rotated_boxes_uses_their_bounding_rectangles():
@@ -234,8 +384,25 @@ def test_nms_kept_solid_suppressed_dashed_with_scores():
     assert len(suppressed.get_paths()) == 2 and suppressed.get_linestyle()[0][1] is not None
     assert kept.get_linestyle()[0][1] is None
     assert sorted(t.get_text() for t in ax.texts) == ["0.5", "0.6", "0.7", "0.9"]
-    # each score sits at its box's top-left corner (y up: x1, y2)
-    assert sorted(t.get_position() for t in ax.texts) == sorted((float(b[0]), float(b[3])) for b in boxes)
+
+
+@pytest.mark.parametrize("y_down, top", [(True, 1), (False, 3)])
+def test_nms_scores_sit_at_the_top_left_corner_on_screen(y_down, top):
+    boxes = np.array([[0, 0, 10, 10], [1, 2, 11, 13], [20, 0, 30, 10], [21, 1, 31, 9]])
+    scores = np.array([0.5, 0.9, 0.7, 0.6])
+    ax = plot.plot_nms(boxes, scores, boxgeom.nms(boxes, scores, 0.5), y_down=y_down)
+    # x1 and, on screen, the upper edge: y1 with y down, y2 with y up; the text above it
+    want = {f"{s:g}": (float(b[0]), float(b[top])) for b, s in zip(boxes, scores)}
+    assert {t.get_text(): t.get_position() for t in ax.texts} == want
+    assert {t.get_verticalalignment() for t in ax.texts} == {"bottom"}
+
+
+def test_nms_score_of_a_rotated_box_at_its_corner_highest_on_screen():
+    rotated = np.array([[0.0, 0.0, 4.0, 2.0, 30.0]])
+    corners = corners_oracle(rotated)[0]
+    for y_down, pick in ((True, np.argmin), (False, np.argmax)):
+        ax = plot.plot_nms(rotated, [1.0], [0], y_down=y_down)
+        np.testing.assert_allclose(ax.texts[0].get_position(), corners[pick(corners[:, 1])])
 
 
 def test_nms_writes_scores_only_for_few_boxes():

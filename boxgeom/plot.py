@@ -35,6 +35,7 @@ import numpy.typing as npt
 
 from boxgeom._validate import (
     as_array,
+    as_numpy,
     as_pairs,
     as_rotated,
     as_scores,
@@ -80,7 +81,7 @@ Window = tuple[float, float, float, float]
 
 def as_indices(values: Any, n: int, name: str = "keep") -> np.ndarray:
     """Return ``values`` as a C-contiguous ``(k,)`` intp array of indices within ``[0, n)``."""
-    array = np.asarray(values)
+    array = as_numpy(values)
     if array.size == 0 and array.ndim == 1:
         array = array.astype(np.intp)
     if array.dtype.kind not in "iu":
@@ -126,7 +127,7 @@ def as_image(image: Any, name: str = "image") -> np.ndarray | None:
     """Return an image ``(H, W)`` or ``(H, W, 3 | 4)`` of numbers or bools as an array (None stays None)."""
     if image is None:
         return None
-    array = np.asarray(image)
+    array = as_numpy(image)
     if array.dtype.kind not in GREY_RANGE:
         raise TypeError(f"{name}: expected an array of numbers or bools, got dtype {array.dtype}")
     if not (array.ndim == 2 or (array.ndim == 3 and array.shape[2] in (3, 4))) or 0 in array.shape[:2]:
@@ -214,7 +215,7 @@ def _corners(
     """Validated boxes as ((n, 4, 2) float64 corners, float64 xyxy or None for rotated boxes)."""
     check_fmt(fmt)
     check_angle_unit(angle_unit)
-    array = np.asarray(boxes)
+    array = as_numpy(boxes)
     if rotated_ok and array.ndim == 2 and array.shape[1] == 5:
         return rotated_corners(as_rotated(array, name), angle_unit=angle_unit), None
     xyxy = as_boxes(boxes, name, fmt).astype(np.float64, copy=False)

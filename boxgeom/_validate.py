@@ -247,7 +247,7 @@ def check_convention(value: Any, name: str = "convention") -> bool:
     return value == "torchvision"
 
 
-def _check_magnitude(array: np.ndarray, name: str, columns: slice) -> None:
+def check_magnitude(array: np.ndarray, name: str, columns: slice) -> None:
     """Raise ValueError naming the first row with a coordinate or size beyond ROTATED_LIMIT."""
     if array.dtype == np.float64 and array.size:  # float32 and integers cannot exceed it
         big = np.abs(array[:, columns]).max(axis=1) > ROTATED_LIMIT
@@ -295,7 +295,7 @@ def as_rotated(boxes: Any, name: str = "boxes") -> np.ndarray:
         if negative.any():
             row = int(np.flatnonzero(negative)[0])
             raise ValueError(f"{name}: expected boxes with non-negative size, got a negative width or height in row {row}")
-        _check_magnitude(array, name, slice(0, 4))
+        check_magnitude(array, name, slice(0, 4))
     return array
 
 
@@ -316,22 +316,36 @@ def check_same_length(first: np.ndarray, second: np.ndarray, name1: str, name2: 
 def as_quads(quads: Any, name: str = "quads") -> np.ndarray:
     """Return validated convex quadrilaterals ``(n, 8)`` = (x1, y1, ..., x4, y4).
 
-    The corners may run either way round; a quad must be convex (collinear or repeated
-    corners are allowed; a self-crossing or dented quad is a ValueError naming the row).
+    ``(n, 4, 2)`` corners are accepted too (and flattened). The corners may run either
+    way round; a quad must be convex (collinear or repeated corners are allowed; a
+    self-crossing or dented quad is a ValueError naming the row).
 
     Examples
     --------
     >>> as_quads([[0, 0, 2, 0, 2, 1, 0, 1]]).shape
     (1, 8)
+    >>> as_quads([[[0, 0], [2, 0], [2, 1], [0, 1]]]).shape
+    (1, 8)
     """
-    array = as_array(quads, name, 8)
+    if not isinstance(quads, (str, bytes)):
+        shaped = as_numpy(quads)
+        if shaped.dtype.kind in "iuf" and not (shaped.size == 0 and shaped.ndim == 1):
+            if shaped.ndim == 3 and shaped.shape[1:] == (4, 2):
+                quads = shaped.reshape(shaped.shape[0], 8)
+            elif shaped.ndim != 2 or shaped.shape[1] != 8:
+                raise ValueError(f"{name}: expected shape (n, 8) or (n, 4, 2), got {shaped.shape}")
+    array = as_array(quads, name, 8, strided=True)
     if array.size:
-        _check_magnitude(array, name, slice(0, 8))
+        check_magnitude(array, name, slice(0, 8))
         points = array.reshape(-1, 4, 2).astype(np.float64)
         edges = np.roll(points, -1, axis=1) - points
         turns = edges[:, :, 0] * np.roll(edges[:, :, 1], -1, axis=1) - edges[:, :, 1] * np.roll(edges[:, :, 0], -1, axis=1)
-        # rounding of nearly collinear corners is tolerated, relative to the row's largest turn
-        tol = 1e-12 * np.abs(turns).max(axis=1, keepdims=True)
+        # rounding of nearly collinear corners is tolerated: relative to the row's largest turn, and
+        # turns within the rounding of the corners (a few ulps of the largest coordinate times the
+        # two edges' lengths), which a zero-area quad's turns all are
+        spans = np.abs(edges).sum(axis=2)
+        rounding = 8 * np.finfo(np.float64).eps * np.abs(points).max(axis=(1, 2))[:, None] * (spans + np.roll(spans, -1, axis=1))
+        tol = np.maximum(1e-12 * np.abs(turns).max(axis=1, keepdims=True), rounding)
         dented = (turns > tol).any(axis=1) & (turns < -tol).any(axis=1)
         if dented.any():
             row = int(np.flatnonzero(dented)[0])

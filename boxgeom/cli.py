@@ -20,7 +20,7 @@ import numpy as np
 
 from boxgeom._io import BOX_COLUMNS, InputFileError, box_columns, read_table, write_table
 from boxgeom._validate import as_rotated, as_scores
-from boxgeom.formats import FORMATS, as_boxes
+from boxgeom.formats import FORMATS, ROTATED_FORMATS, as_boxes
 
 SAMPLE_SIZE = 100_000
 SAMPLE_REGION = 12_650  # the peer benchmark's density (1M boxes in 40000 x 40000)
@@ -338,26 +338,17 @@ def _areas_summary(args, progress, command, red, blue, quantities, seconds) -> s
 
 
 def _convert(args: argparse.Namespace, progress: Progress) -> str:
-    from boxgeom.formats import box_convert
-    from boxgeom.rotated import rotated_corners
+    from boxgeom.formats import CORNER_COLUMNS, ROTATED_COLUMNS, box_convert
 
     if not args.output:
         raise InputFileError("convert: expected an output file (-o OUT.npy|.csv|.parquet)")
     with progress.stage("reading"):
         data = _load(args, args.file)
+    out_fmt = "xyxyxyxy" if args.to == "corners" else args.to
     start = time.perf_counter()
-    if args.rotated:
-        if args.to != "corners":
-            raise InputFileError("convert --rotated: the only target is --to corners (x0, y0, ..., x3, y3)")
-        corners = rotated_corners(data.boxes, **_angle(args)).reshape(len(data.boxes), 8)
-        names = [f"{axis}{k}" for k in range(4) for axis in "xy"]
-        converted = corners
-    else:
-        if args.to == "corners":
-            raise InputFileError("convert: --to corners needs --rotated boxes; axis-aligned targets: xyxy, xywh, cxcywh")
-        converted = box_convert(data.boxes, "xyxy", args.to)
-        names = list(BOX_COLUMNS[args.to])
+    converted = box_convert(data.boxes, "cxcywhr" if args.rotated else "xyxy", out_fmt, **_angle(args))
     seconds = time.perf_counter() - start
+    names = {"cxcywhr": ROTATED_COLUMNS, "xyxyxyxy": CORNER_COLUMNS}.get(out_fmt) or BOX_COLUMNS[out_fmt]
     with progress.stage("writing"):
         written = _write(args, {name: converted[:, k] for k, name in enumerate(names)}, converted)
     return f"convert: {len(data.boxes):,} boxes to {args.to} in {seconds:.3f} s{written}"
@@ -441,7 +432,8 @@ def _parser() -> argparse.ArgumentParser:
     command("set-iou", _set_iou, "area IoU of two sets of boxes: |∪A ∩ ∪B| / |∪A ∪ ∪B|", n_files=2, rotated=False)
 
     convert = command("convert", _convert, "convert box formats (and file formats)", plot=False)
-    convert.add_argument("--to", required=True, choices=(*FORMATS, "corners"), help="target box format")
+    convert.add_argument("--to", required=True, choices=(*FORMATS, *ROTATED_FORMATS, "corners"),
+                         help="target box format (corners: xyxyxyxy; a rotated box's axis-aligned formats: its bounding box)")
 
     bench = commands.add_parser("bench", help="compare boxgeom with the installed peers (prints ratio tables)")
     bench.add_argument("--quick", action="store_true", help="skip the largest configurations")

@@ -1,7 +1,8 @@
 """Box formats: their names, columns and compiled codes, validation into ``xyxy``,
-conversion between ``xyxy``, ``xywh`` and ``cxcywh``, box areas, and the chain rule of
-gradients back to a format. Every piece of box-format knowledge of boxgeom lives here;
-the format-free checks (dtypes, finiteness, thresholds) are in ``_validate``."""
+conversion between ``xyxy``, ``xywh`` and ``cxcywh`` and the rotated ``cxcywhr`` and
+``xyxyxyxy`` (with the minimum-area rectangle of a convex quad), box areas, and the
+chain rule of gradients back to a format. Every piece of box-format knowledge of boxgeom
+lives here; the format-free checks (dtypes, finiteness, thresholds) are in ``_validate``."""
 
 from __future__ import annotations
 
@@ -18,27 +19,38 @@ from boxgeom._validate import (
     INT64_LIMIT,
     as_array,
     as_numpy,
+    as_quads,
+    as_rotated,
+    check_angle_unit,
+    check_convention,
     check_finite,
+    check_magnitude,
     common_dtype,
     negative_size_message,
 )
 from boxgeom._tensors import returns_tensors
 
-__all__ = ["FORMATS", "box_area", "box_convert"]
+__all__ = ["FORMATS", "ROTATED_FORMATS", "box_area", "box_convert"]
 
+#: The axis-aligned formats, which every ``fmt=`` accepts.
 FORMATS = ("xyxy", "xywh", "cxcywh")
+#: The rotated formats, which only :func:`box_convert` converts: a rotated box
+#: ``(cx, cy, w, h, angle)`` and its four corners ``(x0, y0, ..., x3, y3)``.
+ROTATED_FORMATS = ("cxcywhr", "xyxyxyxy")
 #: The column names of each format, in the order of a box's values.
 FORMAT_COLUMNS = {"xyxy": ("x1", "y1", "x2", "y2"), "xywh": ("x", "y", "w", "h"), "cxcywh": ("cx", "cy", "w", "h")}
 #: The column names of a rotated box ``(cx, cy, w, h, angle)``.
 ROTATED_COLUMNS = ("cx", "cy", "w", "h", "angle")
+#: The column names of a quad's four corners, ``xyxyxyxy``.
+CORNER_COLUMNS = tuple(f"{axis}{k}" for k in range(4) for axis in "xy")
 # The compiled layer's code of each format name (``_checks.BoxFormat``), mapped by name.
 FORMAT_CODES = {"xyxy": BoxFormat.XYXY, "xywh": BoxFormat.XYWH, "cxcywh": BoxFormat.CXCYWH}
 
 
-def check_fmt(fmt: Any, name: str = "fmt") -> str:
-    """Return ``fmt`` if it is one of :data:`FORMATS`, else raise ValueError."""
-    if fmt not in FORMATS:
-        raise ValueError(f"{name}: expected one of {', '.join(map(repr, FORMATS))}, got {fmt!r}")
+def check_fmt(fmt: Any, name: str = "fmt", choices: tuple[str, ...] = FORMATS) -> str:
+    """Return ``fmt`` if it is one of ``choices`` (default :data:`FORMATS`), else raise ValueError."""
+    if not isinstance(fmt, str) or fmt not in choices:
+        raise ValueError(f"{name}: expected one of {', '.join(map(repr, choices))}, got {fmt!r}")
     return fmt
 
 
@@ -157,28 +169,55 @@ def as_float64_box(box: Any, name: str = "box", fmt: str = "xyxy") -> tuple[floa
 
 
 @returns_tensors
-def box_convert(boxes: npt.ArrayLike, in_fmt: str, out_fmt: str) -> np.ndarray:
-    """Convert boxes between the ``"xyxy"``, ``"xywh"`` and ``"cxcywh"`` formats.
+def box_convert(
+    boxes: npt.ArrayLike, in_fmt: str, out_fmt: str, *, angle_unit: str = "deg", convention: str = "opencv"
+) -> np.ndarray:
+    """Convert boxes between formats, axis-aligned and rotated.
 
     Parameters
     ----------
-    boxes : array_like of shape (n, 4)
-        Boxes in ``in_fmt``.
-    in_fmt, out_fmt : {"xyxy", "xywh", "cxcywh"}
-        ``xyxy`` is (x1, y1, x2, y2), ``xywh`` is (x1, y1, width, height) and ``cxcywh``
-        is (centre x, centre y, width, height).
+    boxes : array_like of shape (n, 4), (n, 5) or (n, 8)
+        Boxes in ``in_fmt``; ``xyxyxyxy`` also takes corners of shape (n, 4, 2).
+    in_fmt, out_fmt : {"xyxy", "xywh", "cxcywh", "cxcywhr", "xyxyxyxy"}
+        ``xyxy`` is (x1, y1, x2, y2), ``xywh`` is (x1, y1, width, height), ``cxcywh``
+        is (centre x, centre y, width, height); ``cxcywhr`` is a rotated box
+        (cx, cy, w, h, angle) and ``xyxyxyxy`` its four corners (x0, y0, ..., x3, y3),
+        a convex quad, as :func:`boxgeom.polygon_iou` takes them.
+    angle_unit : {"deg", "rad"}, default "deg"
+    convention : {"opencv", "torchvision"}, default "opencv"
+        How to read and write the angle of ``cxcywhr`` (see :func:`boxgeom.rotated_corners`).
 
     Returns
     -------
-    ndarray of shape (n, 4)
-        A new array (never a view of ``boxes``). Float input keeps its dtype; integer
-        input stays integer (int64, so ``x + w`` cannot wrap) unless ``cxcywh`` is
-        involved, which gives float64.
+    ndarray of shape (n, 4), (n, 5) or (n, 8)
+        A new array (never a view of ``boxes``). Between axis-aligned formats, float
+        input keeps its dtype and integer input stays integer (int64, so ``x + w``
+        cannot wrap) unless ``cxcywh`` is involved, which gives float64. With a rotated
+        format on either side the result is float64:
+
+        - axis-aligned to ``cxcywhr``: angle 0; to ``xyxyxyxy``: the corners
+          (x1, y1), (x2, y1), (x2, y2), (x1, y2), the order of
+          :func:`boxgeom.rotated_corners` at angle 0;
+        - ``cxcywhr`` to ``xyxyxyxy``: :func:`boxgeom.rotated_corners`, flattened;
+        - rotated to axis-aligned: the axis-aligned bounding box of the corners;
+        - ``xyxyxyxy`` to ``cxcywhr``: the minimum-area enclosing rectangle (rotating
+          calipers), so a rectangle gives back that rectangle. The quad edge (corner k
+          to k + 1) that the smallest rectangle lies on gives ``w`` and, by its
+          direction, the angle, turned into (-90, 90] degrees ((-pi/2, pi/2] radians);
+          areas equal up to rounding go to the first edge, so an exact rectangle gets
+          ``w`` from edge 0 (a thin one whose corners were rounded may get ``w`` and
+          ``h`` swapped and the angle turned by 90 degrees: the same rectangle).
+          Zero-length edges are skipped; a quad whose corners all coincide gives
+          ``w = h = 0`` and angle 0;
+        - ``cxcywhr`` to ``cxcywhr``, ``xyxyxyxy`` to ``xyxyxyxy``: a float64 copy.
 
     Raises
     ------
     ValueError
-        Unknown format, wrong shape, NaN/inf, or a negative width or height.
+        Unknown format (naming ``in_fmt`` or ``out_fmt``), wrong shape (``cxcywhr``
+        needs 5 columns, ``xyxyxyxy`` 8 or (4, 2)), NaN/inf, a negative width or
+        height, a non-convex quad, unknown ``angle_unit``/``convention``, or, with a
+        rotated format, a coordinate beyond 1e150.
 
     Examples
     --------
@@ -186,10 +225,49 @@ def box_convert(boxes: npt.ArrayLike, in_fmt: str, out_fmt: str) -> np.ndarray:
     array([[2., 1., 4., 2.]])
     >>> box_convert([[1, 1, 2, 3]], "xywh", "xyxy")
     array([[1, 1, 3, 4]])
+    >>> box_convert([[0, 0, 4, 2]], "xyxy", "xyxyxyxy")
+    array([[0., 0., 4., 0., 4., 2., 0., 2.]])
+    >>> box_convert([[10, 20, 4, 2, 90]], "cxcywhr", "xyxy")
+    array([[ 9., 18., 11., 22.]])
+    >>> box_convert([[0, 0, 4, 2, 90]], "cxcywhr", "xyxyxyxy")
+    array([[ 1., -2.,  1.,  2., -1.,  2., -1., -2.]])
+    >>> corners = box_convert([[5, 5, 4, 2, 120]], "cxcywhr", "xyxyxyxy")
+    >>> box_convert(corners, "xyxyxyxy", "cxcywhr").round(9)  # the same rectangle, angle in (-90, 90]
+    array([[  5.,   5.,   4.,   2., -60.]])
+    >>> box_convert([[[0, 0], [2, 0], [3, 1], [1, 1]]], "xyxyxyxy", "cxcywhr")  # a parallelogram
+    array([[1.5, 0.5, 3. , 1. , 0. ]])
     """
-    check_fmt(in_fmt, "in_fmt")
-    check_fmt(out_fmt, "out_fmt")
-    xyxy = as_boxes(boxes, "boxes", in_fmt)
+    every = FORMATS + ROTATED_FORMATS
+    check_fmt(in_fmt, "in_fmt", every)
+    check_fmt(out_fmt, "out_fmt", every)
+    degrees, flip = check_angle_unit(angle_unit), check_convention(convention)
+    if in_fmt in FORMATS:
+        xyxy = as_boxes(boxes, "boxes", in_fmt)
+        if out_fmt in FORMATS:
+            return _from_xyxy(xyxy, out_fmt)
+        xyxy = xyxy.astype(np.float64)
+        check_magnitude(xyxy, "boxes", slice(0, 4))
+        if out_fmt == "cxcywhr":
+            return np.hstack([_from_xyxy(xyxy, "cxcywh"), np.zeros((len(xyxy), 1))])
+        return xyxy[:, [0, 1, 2, 1, 2, 3, 0, 3]]
+    if in_fmt == "cxcywhr":
+        rotated = as_rotated(boxes)
+        if out_fmt == "cxcywhr":
+            return rotated.astype(np.float64)  # astype copies
+        from boxgeom.rotated import rotated_corners  # boxgeom.rotated imports this module
+
+        corners = rotated_corners(rotated, angle_unit=angle_unit, convention=convention)
+    else:
+        corners = as_quads(boxes, "boxes").reshape(-1, 4, 2).astype(np.float64)
+        if out_fmt == "cxcywhr":
+            return quads_to_rotated(corners, degrees, flip)
+    if out_fmt == "xyxyxyxy":
+        return corners.reshape(-1, 8)
+    return _from_xyxy(np.hstack([corners.min(axis=1), corners.max(axis=1)]), out_fmt)
+
+
+def _from_xyxy(xyxy: np.ndarray, out_fmt: str) -> np.ndarray:
+    """Validated ``xyxy`` boxes as a new array in the axis-aligned ``out_fmt`` (int32 widened to int64)."""
     if out_fmt == "cxcywh" and xyxy.dtype.kind == "i":
         xyxy = xyxy.astype(np.float64)
     elif xyxy.dtype == np.int32:
@@ -201,6 +279,75 @@ def box_convert(boxes: npt.ArrayLike, in_fmt: str, out_fmt: str) -> np.ndarray:
         out[:, 2:] -= out[:, :2]
         out[:, :2] += out[:, 2:] / 2
     return out
+
+
+# Areas within this many ulps of 1 of the smallest one, in the scaled frame of
+# quads_to_rotated (largest coordinate in [0.5, 1)), are ties: the first edge wins.
+_TIE_ULPS = 16
+
+
+def quads_to_rotated(corners: np.ndarray, degrees: bool, flip: bool) -> np.ndarray:
+    """The minimum-area enclosing rectangles of validated convex quads, as ``(n, 5)`` rotated boxes.
+
+    Rotating calipers: the smallest rectangle around a convex polygon has a side on one
+    of its edges, so each of the four edges (zero-length ones skipped) is tried with
+    the corners projected on its direction ``u`` and on the normal ``v = (-uy, ux)``.
+    The corners are first moved to their bounding box's centre and scaled by a power of
+    two (exact) to a largest coordinate in [0.5, 1): no overflow or underflow for huge
+    or tiny quads. ``corners`` is (n, 4, 2) float64; ``degrees``/``flip`` as
+    ``check_angle_unit``/``check_convention`` return them.
+    """
+    n = corners.shape[0]
+    xs, ys = (np.ascontiguousarray(corners[:, :, axis].T) for axis in (0, 1))  # (4, n): corner k in row k
+    centre_x, centre_y = _lowest(xs) / 2 + _highest(xs) / 2, _lowest(ys) / 2 + _highest(ys) / 2
+    xs -= centre_x
+    ys -= centre_y
+    _, exponent = np.frexp(np.maximum(_highest(np.abs(xs)), _highest(np.abs(ys))))
+    xs, ys = np.ldexp(xs, -exponent), np.ldexp(ys, -exponent)
+    usable = np.empty((4, n), dtype=bool)
+    unit = np.empty((2, 4, n))  # the direction of edge k (0 for a zero-length edge)
+    sizes = np.empty((2, 4, n))  # the extents along u and along v
+    middles = np.empty((2, 4, n))  # the rectangle's centre along u and along v
+    for k in range(4):
+        j = (k + 1) % 4
+        length = np.hypot(xs[j] - xs[k], ys[j] - ys[k])
+        usable[k] = length > 0
+        safe = np.where(usable[k], length, 1.0)
+        ux, uy = unit[0, k], unit[1, k]
+        np.divide(xs[j] - xs[k], safe, out=ux)
+        np.divide(ys[j] - ys[k], safe, out=uy)
+        for axis, projected in enumerate((ux * xs + uy * ys, ux * ys - uy * xs)):
+            low, high = _lowest(projected), _highest(projected)
+            sizes[axis, k] = high - low
+            middles[axis, k] = low / 2 + high / 2
+    area = np.where(usable, sizes[0] * sizes[1], np.inf)
+    best = np.argmax(usable & (area <= _lowest(area) + _TIE_ULPS * np.finfo(np.float64).eps), axis=0)
+    rows = np.arange(n)
+    ux, uy = unit[0, best, rows], unit[1, best, rows]
+    along, across = middles[0, best, rows], middles[1, best, rows]
+    out = np.empty((n, 5))
+    out[:, 0] = centre_x + np.ldexp(ux * along - uy * across, exponent)
+    out[:, 1] = centre_y + np.ldexp(uy * along + ux * across, exponent)
+    out[:, 2] = np.ldexp(sizes[0, best, rows], exponent)
+    out[:, 3] = np.ldexp(sizes[1, best, rows], exponent)
+    # the angle of u in the convention (torchvision: the sine negated), turned by 180
+    # degrees (the same rectangle) into (-90, 90]
+    cos, sin = ux, -uy if flip else uy
+    turn = (cos < 0) | ((cos == 0) & (sin < 0))
+    angle = np.arctan2(np.where(turn, -sin, sin), np.where(turn, -cos, cos))
+    angle[~usable[best, rows]] = 0.0  # every corner the same point
+    out[:, 4] = (np.degrees(angle) if degrees else angle) + 0.0  # + 0.0: no -0.0
+    return out
+
+
+def _lowest(rows: np.ndarray) -> np.ndarray:
+    """The elementwise minimum of the four rows of a (4, n) array (faster than ``min(axis=0)``)."""
+    return np.minimum(np.minimum(rows[0], rows[1]), np.minimum(rows[2], rows[3]))
+
+
+def _highest(rows: np.ndarray) -> np.ndarray:
+    """The elementwise maximum of the four rows of a (4, n) array."""
+    return np.maximum(np.maximum(rows[0], rows[1]), np.maximum(rows[2], rows[3]))
 
 
 @returns_tensors

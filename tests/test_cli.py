@@ -244,6 +244,21 @@ def test_convert_rotated_to_corners(tmp_path):
     assert np.array_equal(np.load(tmp_path / "c.npy"), boxgeom.rotated_corners(rotated).reshape(20, 8))
 
 
+@pytest.mark.parametrize("target", ["cxcywhr", "xyxyxyxy", "xyxy", "cxcywh"])
+def test_convert_rotated_formats(tmp_path, boxes, target):
+    rotated = random_rotated_boxes(20, seed=9)
+    radians = np.column_stack([rotated[:, :4], np.deg2rad(rotated[:, 4])])
+    ok("convert", save(tmp_path / "r.npy", radians), "--rotated", "--angle-unit", "rad", "--to", target,
+       "-o", str(tmp_path / "c.csv"))
+    assert np.allclose(load(tmp_path / "c.csv"), boxgeom.box_convert(radians, "cxcywhr", target, angle_unit="rad"),
+                       rtol=1e-15, atol=0)
+    ok("convert", save(tmp_path / "b.npy", boxes), "--to", target, "-o", str(tmp_path / "a.npy"))
+    assert np.array_equal(np.load(tmp_path / "a.npy"), boxgeom.box_convert(boxes, "xyxy", target))
+    if target == "cxcywhr":  # the header names the rotated columns
+        ok("pairs", str(tmp_path / "c.csv"), "--rotated", "--angle-unit", "rad", "-o", str(tmp_path / "p.npy"))
+        assert np.array_equal(np.load(tmp_path / "p.npy"), boxgeom.rotated_iou_pairs(radians, angle_unit="rad")[0])
+
+
 def test_bench_lists_the_benchmarks():
     result = run("bench", "--list")
     assert result.returncode == 0, result.stderr

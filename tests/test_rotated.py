@@ -667,6 +667,17 @@ def test_polygon_iou_rejects_non_convex():
         polygon_iou([[0, 0, 1, 0]], [[0, 0, 1, 0, 1, 1, 0, 1]])
 
 
+def test_polygon_iou_accepts_rounded_collinear_quads():
+    # a segment with a rounded midpoint: every turn is rounding noise, of both signs
+    first, last = np.array([0.0, -1e149]), np.array([1e149, -2e149])
+    middle = first / 2 + last / 2
+    segment = np.array([[first, middle, last, middle]])
+    assert polygon_iou(segment, segment).tolist() == [[0.0]]
+    assert polygon_iou(segment.reshape(1, 8), [[0, 0, 1, 0, 1, 1, 0, 1]]).tolist() == [[0.0]]
+    with pytest.raises(ValueError, match="quads1: expected convex"):  # a dent far from the origin is still one
+        polygon_iou(np.array([[0, 0, 2, 0, 0.5, 0.5, 0, 2]]) * 1e140 + 1e145, [[0, 0, 1, 0, 1, 1, 0, 1]])
+
+
 # --------------------------------------------------------------------------- bad and empty input
 
 

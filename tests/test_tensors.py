@@ -31,6 +31,7 @@ MASKS = RNG.random((3, 9, 7)) > 0.7
 CALLS = [
     ("box_area", boxgeom.box_area, (BOXES,), {}),
     ("box_convert", boxgeom.box_convert, (BOXES, "xyxy", "cxcywh"), {}),
+    ("box_convert corners", boxgeom.box_convert, (QUADS.reshape(-1, 4, 2), "xyxyxyxy", "cxcywhr"), {}),
     ("box_iou", boxgeom.box_iou, (BOXES, OTHER), {}),
     ("box_iou giou", boxgeom.box_iou, (BOXES, OTHER), {"mode": "giou"}),
     ("box_iou aligned", boxgeom.box_iou, (BOXES[:50], OTHER), {"mode": "ciou", "aligned": True}),

@@ -12,6 +12,7 @@ Time O(n log n + k) for k overlapping pairs, never O(n^2).
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -45,12 +46,6 @@ def check_method(method: Any) -> int:
     return _soft_nms.METHOD_CODES[method]
 
 
-# Soft-NMS finds the candidate pairs of each category with its own call of the pair engine
-# while the categories hold this many boxes on average; with more, smaller categories,
-# one call for all and a filter of the pairs (the same pairs, either way).
-SEGMENT_BOXES = 256
-
-
 class _Soft:
     """A soft-NMS call: its checked options, the boxes alive at the start, and the steps
     every variant shares (:meth:`prepare`, :meth:`run`)."""
@@ -76,37 +71,59 @@ class _Soft:
         """Order the alive boxes, of axis-aligned ``bounds`` (xyxy), by category, then by
         the grid cell of their centre (so that the walk's memory accesses stay nearby),
         then by index; return that order ``perm``, the bounds in it, and the candidate
-        pairs in it: pairs of one category whose bounds overlap (strictly)."""
+        pairs in it: every pair of one category whose bounds overlap (strictly), maybe
+        with some of IoU 0 (they change nothing)."""
         labels = None if self.labels is None else self.subset(self.labels)
         n = len(bounds)
         ranks = None if labels is None or n == 0 else _ranks(labels)
         perm = _soft_nms.locality_order(np.ascontiguousarray(bounds), ranks)
         ordered = np.take(bounds, perm, axis=0)
         if ranks is None:
-            return perm, ordered, self._pairs(ordered)
+            return perm, ordered, self._pairs(ordered, touching=False)
         ranks = np.take(ranks, perm)
-        cuts = np.flatnonzero(ranks[1:] != ranks[:-1]) + 1
-        if (len(cuts) + 1) * SEGMENT_BOXES > n:  # many small categories: one call, then a filter
-            return perm, ordered, _soft_nms.same_label_pairs(self._pairs(ordered), ranks)
-        starts = np.concatenate([[0], cuts]).tolist()
-        ends = np.concatenate([cuts, [n]]).tolist()
-        parts = [self._pairs(ordered[a:b]) + a for a, b in zip(starts, ends)]
-        return perm, ordered, np.ascontiguousarray(np.concatenate(parts, axis=1))
+        banded = _category_bands(ordered, ranks)
+        if banded is None:  # no room for the bands (float64 extents beyond 1e308): one call, then a filter
+            return perm, ordered, _soft_nms.same_label_pairs(self._pairs(ordered, touching=False), ranks)
+        return perm, ordered, self._pairs(banded, touching=True)
 
-    def _pairs(self, bounds: np.ndarray) -> np.ndarray:
-        """The pair engine's self-join (strict overlap) of validated xyxy ``bounds``."""
+    def _pairs(self, bounds: np.ndarray, touching: bool) -> np.ndarray:
+        """The pair engine's self-join of validated xyxy ``bounds``."""
         threads = kernel_threads(self.n_threads, len(bounds), "pairs")
-        return _pairs.find_pairs(bounds, bounds, self_join=True, touching=False, n_threads=threads)
+        return _pairs.find_pairs(bounds, bounds, self_join=True, touching=touching, n_threads=threads)
 
     def run(self, perm: np.ndarray, pairs: np.ndarray, iou: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Decay the scores of the alive boxes (in the order ``perm``) along ``pairs`` (of
-        IoU ``iou``); return ``keep`` (indices into the input) and the kept scores."""
+        IoU ``iou``, overwritten); return ``keep`` (indices into the input) and the kept
+        scores."""
         scores = np.take(self.subset(self.scores), perm)
         threads = kernel_threads(self.n_threads, pairs.shape[1], "soft_nms")
         keep, kept = _soft_nms.soft_nms(scores, pairs, iou, perm, method=self.code, sigma=self.sigma,
                                         iou_threshold=self.iou_threshold, score_threshold=self.score_threshold,
                                         n_threads=threads)
         return (keep if self.alive is None else self.alive[keep]), kept
+
+
+def _category_bands(bounds: np.ndarray, ranks: np.ndarray) -> np.ndarray | None:
+    """float64 copies of ``bounds`` moved along x into one band per category (rank r
+    into [r * S, r * S + extent], S >= 2 * extent a power of two), so that one call of
+    the pair engine finds the pairs of every category and none across; None when the
+    extent is not finite.
+
+    The moves round, but monotonically, so boxes that overlap still overlap or touch:
+    with ``touching=True`` the pairs found contain every overlapping pair (their IoU is
+    then taken on the exact ``bounds``); the gap between bands (>= S / 2, far above the
+    rounding) keeps categories apart.
+    """
+    moved = bounds.astype(np.float64)  # a copy
+    low = float(moved[:, 0].min())
+    extent = float(moved[:, 2].max()) - low
+    if not math.isfinite(extent) or not math.isfinite(float(ranks[-1] + 1) * max(2 * extent, 1.0) * 2):
+        return None
+    band = 2.0 ** (math.frexp(extent)[1] + 1) if extent > 0 else 1.0
+    shift = ranks * band - low  # the ranks are sorted: the last is the largest
+    moved[:, 0] += shift
+    moved[:, 2] += shift
+    return moved
 
 
 def _ranks(labels: np.ndarray) -> np.ndarray:

@@ -104,11 +104,12 @@ def assert_same(got, expected):
     np.testing.assert_allclose(kept, expected[1], rtol=1e-12, atol=0)
 
 
-@pytest.fixture(params=["segments", "filter"])
+@pytest.fixture(params=["bands", "filter"])
 def pair_path(request, monkeypatch):
-    """Both ways of finding the pairs of each category: one pair-engine call per category,
-    or one call and a filter."""
-    monkeypatch.setattr(suppression, "SEGMENT_BOXES", 1 if request.param == "segments" else 10**9)
+    """Both ways of finding the pairs of each category: the categories moved into bands of
+    their own, or all pairs and a filter (for extents beyond float64)."""
+    if request.param == "filter":
+        monkeypatch.setattr(suppression, "_category_bands", lambda bounds, ranks: None)
     return request.param
 
 

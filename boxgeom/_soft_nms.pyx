@@ -43,7 +43,7 @@ import numpy as np
 
 from boxgeom._box cimport span
 from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, box_kind
-from boxgeom._sort cimport float_key, sort_by_key
+from boxgeom._sort cimport float_key, float_unkey, sort_by_key
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint8_t, uint64_t
 
 cnp.import_array()
@@ -249,44 +249,54 @@ cdef void walk_heap(const Walk* g, const intp_t* members, intp_t size, Entry* he
 # --- the output order ----------------------------------------------------------------------
 
 
-cdef intp_t sort_kept(intp_t* keep, const double* score, const intp_t* by_id, intp_t count) noexcept nogil:
-    """Sort ``keep[:count]`` (ids, ascending) by the score of their box (desc), stable: a
-    radix sort by the high 32 bits of the keys (which packs with the positions into
-    one word), then runs of equal high bits by insertion on the whole keys; 0, or -1
-    when memory runs out."""
-    cdef uint64_t* full = <uint64_t*> malloc((count + 1) * sizeof(uint64_t))
-    cdef uint64_t* high = <uint64_t*> malloc((count + 1) * sizeof(uint64_t))
-    cdef intp_t* order = <intp_t*> malloc((count + 1) * sizeof(intp_t))
-    cdef intp_t* ids = <intp_t*> malloc((count + 1) * sizeof(intp_t))
-    cdef intp_t t, a, b, u, v
+cdef int sort_kept(const uint8_t* fate, const double* score, const intp_t* ids, intp_t n, intp_t* keep,
+                   double* kept_score, intp_t* count) noexcept nogil:
+    """Fill ``keep`` (ids) and ``kept_score`` with the kept boxes by (score desc, id asc)
+    and ``count`` with their number; 0, or -1 when memory runs out.
+
+    The kept boxes are listed in box order (one pass), then radix-sorted by the high 32
+    bits of their keys (which pack with the positions into one word, a few passes);
+    runs of equal high bits are then put in (key, id) order by insertion."""
+    cdef uint64_t* full = <uint64_t*> malloc((n + 1) * sizeof(uint64_t))
+    cdef uint64_t* high = <uint64_t*> malloc((n + 1) * sizeof(uint64_t))
+    cdef intp_t* order = <intp_t*> malloc((n + 1) * sizeof(intp_t))
+    cdef intp_t* tie = <intp_t*> malloc((n + 1) * sizeof(intp_t))
+    cdef intp_t i, t, a, b, u, v, c = 0
     cdef int status = -1
-    if full != NULL and high != NULL and order != NULL and ids != NULL:
-        for t in range(count):
-            full[t] = ~float_key(score[by_id[keep[t]]])
-            high[t] = full[t] >> 32
-            order[t] = t
-        if sort_by_key(high, order, count) >= 0:
+    if full != NULL and high != NULL and order != NULL and tie != NULL:
+        for i in range(n):
+            if fate[i] == KEPT:
+                full[c] = ~float_key(score[i])
+                high[c] = full[c] >> 32
+                tie[c] = ids[i]
+                order[c] = c
+                c += 1
+        if sort_by_key(high, order, c) >= 0:
             a = 0
-            while a < count:
+            while a < c:
                 b = a + 1
-                while b < count and high[b] == high[a]:
+                while b < c and high[b] == high[a]:
                     b += 1
-                for t in range(a + 1, b):  # insertion by the whole key; stable
+                for t in range(a + 1, b):  # insertion by (key, id)
                     v = order[t]
                     u = t
-                    while u > a and full[order[u - 1]] > full[v]:
+                    while u > a and (full[order[u - 1]] > full[v]
+                                     or (full[order[u - 1]] == full[v] and tie[order[u - 1]] > tie[v])):
                         order[u] = order[u - 1]
                         u -= 1
                     order[u] = v
                 a = b
-            for t in range(count):
-                ids[t] = keep[order[t]]
-            memcpy(keep, ids, count * sizeof(intp_t))
+            for t in range(c):
+                keep[t] = tie[order[t]]
+                high[t] = full[order[t]]  # reuse: the kept keys in output order
+            for t in range(c):
+                kept_score[t] = float_unkey(~high[t])  # the score back (0.0 for -0.0)
+            count[0] = c
             status = 0
     free(full)
     free(high)
     free(order)
-    free(ids)
+    free(tie)
     return status
 
 
@@ -303,7 +313,6 @@ cdef struct Scratch:
     intp_t* starts  # (n + 1,) where each component's members start
     intp_t* pos
     Entry* heap  # (n,) the heaps of the large components, each at its members' place
-    intp_t* by_id  # (n,) the box of each id
 
 
 cdef void scratch_free(Scratch* m) noexcept nogil:
@@ -316,7 +325,6 @@ cdef void scratch_free(Scratch* m) noexcept nogil:
     free(m.starts)
     free(m.pos)
     free(m.heap)
-    free(m.by_id)
 
 
 cdef inline void list_member(const Walk* g, uint8_t* seen, intp_t* members, intp_t* filled, intp_t j) noexcept nogil:
@@ -346,10 +354,9 @@ cdef intp_t soft_walk(intp_t n, double* score, const intp_t* ids, const intp_t* 
     m.members = <intp_t*> malloc((n + 1) * sizeof(intp_t))
     m.starts = <intp_t*> malloc((n + 2) * sizeof(intp_t))
     m.pos = <intp_t*> malloc((n + 1) * sizeof(intp_t))
-    m.by_id = <intp_t*> malloc((n + 1) * sizeof(intp_t))
     m.heap = <Entry*> malloc((n + 1) * sizeof(Entry))
     if (fate == NULL or m.seen == NULL or m.up == NULL or down == NULL or m.members == NULL or m.starts == NULL
-            or m.pos == NULL or m.by_id == NULL or m.heap == NULL):
+            or m.pos == NULL or m.heap == NULL):
         return -1
     for i in range(n):
         fate[i] = ALIVE if score[i] >= score_threshold else DROPPED
@@ -416,18 +423,8 @@ cdef intp_t soft_walk(intp_t n, double* score, const intp_t* ids, const intp_t* 
             walk_small(&g, &m.members[m.starts[c]], size)
         else:
             walk_heap(&g, &m.members[m.starts[c]], size, &m.heap[m.starts[c]])
-    # output order: kept score desc, then id asc (a stable sort of the kept boxes in id order)
-    for i in range(n):
-        m.by_id[ids[i]] = i
-    for t in range(n):
-        i = m.by_id[t]
-        if fate[i] == KEPT:
-            keep[count] = t
-            count += 1
-    if sort_kept(keep, score, m.by_id, count) < 0:
+    if sort_kept(fate, score, ids, n, keep, kept_score, &count) < 0:
         return -1
-    for t in range(count):
-        kept_score[t] = score[m.by_id[keep[t]]]
     return count
 
 

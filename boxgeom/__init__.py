@@ -13,6 +13,7 @@ Map of the compiled layer: each public function validates its input once
 - nms, batched_nms -> _nms (a hierarchical grid, _hgrid.pxd)
 - match_greedy -> _match (_hgrid.pxd); match_optimal -> _pairs, _iou, _assign
 - tile_cover -> _cover
+- nmm, merge_groups -> _nmm (the hierarchical grid, _hgrid.pxd); slice_grid -> Python
 - BoxIndex -> _index
 - rotated_corners, rotated_intersection_area, rotated_iou, polygon_iou -> _rotated
   (clipping in _clip.pxd)
@@ -35,6 +36,7 @@ from boxgeom.detection import batched_nms, match_greedy, match_optimal, nms, til
 from boxgeom.formats import box_area, box_convert
 from boxgeom.index import BoxIndex
 from boxgeom.iou import box_iou, box_iou_pairs
+from boxgeom.merging import merge_groups, nmm, slice_grid
 from boxgeom.ops import clip_boxes_to_image, masks_to_boxes, remove_small_boxes
 from boxgeom.pairs import find_pairs, find_pairs_between, pairs_to_csr
 from boxgeom.rotated import (
@@ -67,6 +69,8 @@ __all__ = [
     "match_greedy",
     "masks_to_boxes",
     "match_optimal",
+    "merge_groups",
+    "nmm",
     "nms",
     "openmp_enabled",
     "pairs_to_csr",
@@ -85,6 +89,7 @@ __all__ = [
     "set_areas",
     "set_iou",
     "soft_nms",
+    "slice_grid",
     "union_area",
     "tile_cover",
 ]

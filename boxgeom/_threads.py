@@ -50,6 +50,7 @@ PARALLEL_FROM = {
     "pairs": 20_000,  # boxes given to the pair engine (both sets)
     "iou": 200_000,  # IoU values: dense matrix cells, listed pairs
     "nms": 20_000,  # boxes of an NMS
+    "merging": 20_000,  # boxes of a non-maximum merging (nmm's scan in space order)
     "matching": 20_000,  # rows (boxes of boxes1) of a greedy matching
     "cover": 10_000,  # boxes of a tile cover (its two sweeps run on two threads)
     "queries": 20_000,  # query boxes of a batch query of an index

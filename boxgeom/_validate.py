@@ -197,6 +197,40 @@ def as_pairs(pairs: Any, n1: int, n2: int, name: str = "pairs") -> np.ndarray:
     return np.ascontiguousarray(array, dtype=np.intp)
 
 
+def as_indices(values: Any, bound: int, name: str) -> np.ndarray:
+    """Return ``values`` as a C-contiguous intp ``(k,)`` array with every value in ``[0, bound)``."""
+    array = as_numpy(values)
+    if array.size == 0 and array.ndim == 1:
+        array = array.astype(np.intp)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{name}: expected an integer array, got dtype {array.dtype}")
+    if array.ndim != 1:
+        raise ValueError(f"{name}: expected shape (k,), got {array.shape}")
+    if array.size:
+        low, high = array.min(), array.max()
+        if low < 0 or high >= bound:
+            raise ValueError(f"{name}: expected values within [0, {bound}), got values in [{low}, {high}]")
+    return np.ascontiguousarray(array, dtype=np.intp)
+
+
+def as_indptr(indptr: Any, rows: int, total: int, name: str = "indptr") -> np.ndarray:
+    """Return CSR row pointers as a C-contiguous int64 ``(rows + 1,)`` array that starts at 0,
+    never decreases and ends at ``total`` (the length of the matching ``indices``)."""
+    array = as_numpy(indptr)
+    if array.dtype.kind not in "iu":
+        raise TypeError(f"{name}: expected an integer array, got dtype {array.dtype}")
+    if array.shape != (rows + 1,):
+        raise ValueError(f"{name}: expected shape ({rows + 1},), one more than the rows, got {array.shape}")
+    if array[0] != 0 or array[-1] != total:
+        raise ValueError(
+            f"{name}: expected row pointers from 0 to {total} (the length of indices), got {array[0]} to {array[-1]}"
+        )
+    drops = np.flatnonzero(array[1:] < array[:-1])
+    if drops.size:
+        raise ValueError(f"{name}: expected non-decreasing row pointers, got a decrease at index {drops[0] + 1}")
+    return np.ascontiguousarray(array, dtype=np.int64)
+
+
 def as_scores(scores: Any, n: int, name: str = "scores", boxes_name: str = "boxes") -> np.ndarray:
     """Return ``scores`` as a C-contiguous float64 ``(n,)`` array without NaN."""
     if _checks.valid_scores(scores, n):  # the common case, in one call

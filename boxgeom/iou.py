@@ -18,10 +18,10 @@ __all__ = ["MODES", "box_iou", "box_iou_pairs"]
 MODES = ("iou", "iof", "ioa", "ios", "giou", "diou", "ciou")
 
 
-def check_mode(mode: object, modes: tuple[str, ...] = MODES) -> str:
-    """Return ``mode`` if it is one of ``modes`` (default :data:`MODES`), else ValueError."""
+def check_mode(mode: object, modes: tuple[str, ...] = MODES, name: str = "mode") -> str:
+    """Return ``mode`` if it is one of ``modes`` (default :data:`MODES`), else ValueError naming ``name``."""
     if not isinstance(mode, str) or mode not in modes:
-        raise ValueError(f"mode: expected one of {', '.join(map(repr, modes))}, got {mode!r}")
+        raise ValueError(f"{name}: expected one of {', '.join(map(repr, modes))}, got {mode!r}")
     return mode
 
 

@@ -25,6 +25,7 @@ ROTATED_OTHER = random_rotated_boxes(30, region=60, max_size=25, seed=4)
 QUADS = boxgeom.rotated_corners(ROTATED).reshape(-1, 8)
 PAIRS = boxgeom.find_pairs_between(BOXES, OTHER)
 MASKS = RNG.random((3, 9, 7)) > 0.7
+GROUPS = boxgeom.nmm(BOXES, SCORES, 0.3, member_order="merge")
 
 # (name, function, arguments): every public function that takes arrays. Array arguments are
 # numpy here; the tests pass them as tensors, views or wrapper objects.
@@ -41,6 +42,8 @@ CALLS = [
     ("pairs_to_csr", boxgeom.pairs_to_csr, (PAIRS, 60), {}),
     ("nms", boxgeom.nms, (BOXES, SCORES, 0.3), {}),
     ("batched_nms", boxgeom.batched_nms, (BOXES, SCORES, LABELS, 0.3), {}),
+    ("nmm", boxgeom.nmm, (BOXES, SCORES, 0.3), {"metric": "ios", "idxs": LABELS}),
+    ("merge_groups", boxgeom.merge_groups, (BOXES, SCORES, *GROUPS), {"threshold": 0.3, "labels": LABELS}),
     ("match_greedy", boxgeom.match_greedy, (BOXES, OTHER, 0.1), {}),
     ("match_optimal", boxgeom.match_optimal, (BOXES, OTHER, 0.1), {}),
     ("tile_cover", boxgeom.tile_cover, (BOXES, 40, 40), {}),

@@ -209,7 +209,7 @@ def as_indices(values: Any, bound: int, name: str) -> np.ndarray:
     if array.size:
         low, high = array.min(), array.max()
         if low < 0 or high >= bound:
-            raise ValueError(f"{name}: expected values within [0, {bound}), got values in [{low}, {high}]")
+            raise ValueError(f"{name}: expected indices within [0, {bound}), got values in [{low}, {high}]")
     return np.ascontiguousarray(array, dtype=np.intp)
 
 

@@ -35,6 +35,7 @@ import numpy.typing as npt
 
 from boxgeom._validate import (
     as_array,
+    as_indices,
     as_numpy,
     as_pairs,
     as_rotated,
@@ -77,20 +78,6 @@ Window = tuple[float, float, float, float]
 
 
 # --- argument checks of the plots (used by this module only)
-
-
-def as_indices(values: Any, n: int, name: str = "keep") -> np.ndarray:
-    """Return ``values`` as a C-contiguous ``(k,)`` intp array of indices within ``[0, n)``."""
-    array = as_numpy(values)
-    if array.size == 0 and array.ndim == 1:
-        array = array.astype(np.intp)
-    if array.dtype.kind not in "iu":
-        raise TypeError(f"{name}: expected an integer array of shape (k,), got dtype {array.dtype}")
-    if array.ndim != 1:
-        raise ValueError(f"{name}: expected shape (k,), got {array.shape}")
-    if array.size and (array.min() < 0 or array.max() >= n):
-        raise ValueError(f"{name}: expected indices within [0, {n}), got values in [{array.min()}, {array.max()}]")
-    return np.ascontiguousarray(array, dtype=np.intp)
 
 
 def as_csr(indptr: Any, indices: Any, n_rows: int, n: int) -> tuple[np.ndarray, np.ndarray] | None:

@@ -439,9 +439,9 @@ def test_bad_arguments_are_named():
 
 def test_bad_groups_are_named():
     boxes, scores = [[0, 0, 2, 2], [1, 1, 3, 3]], [0.9, 0.8]
-    with pytest.raises(ValueError, match=r"keep: expected values within \[0, 2\), got values in \[0, 2\]"):
+    with pytest.raises(ValueError, match=r"keep: expected indices within \[0, 2\), got values in \[0, 2\]"):
         merge_groups(boxes, scores, [0, 2], [0, 0, 0], [])
-    with pytest.raises(ValueError, match=r"indices: expected values within \[0, 2\)"):
+    with pytest.raises(ValueError, match=r"indices: expected indices within \[0, 2\)"):
         merge_groups(boxes, scores, [0], [0, 1], [-1])
     with pytest.raises(ValueError, match=r"indptr: expected shape \(2,\)"):
         merge_groups(boxes, scores, [0], [0, 1, 1], [1])

@@ -12,6 +12,8 @@ Map of the compiled layer: each public function validates its input once
 - clip_boxes_to_image, remove_small_boxes -> numpy, after the checks; masks_to_boxes -> _masks
 - nms, batched_nms -> _nms (a hierarchical grid, _hgrid.pxd)
 - match_greedy -> _match (_hgrid.pxd); match_optimal -> _pairs, _iou, _assign
+- weighted_boxes_fusion, non_maximum_weighted -> _fusion (a hierarchical grid of the
+  clusters); boxgeom.ensemble (ensemble-boxes' drop-in) -> _fusion and _nms
 - tile_cover -> _cover
 - BoxIndex -> _index
 - rotated_corners, rotated_intersection_area, rotated_iou, polygon_iou -> _rotated
@@ -31,6 +33,7 @@ from boxgeom._threads import openmp_enabled
 from boxgeom._compat_checks import InvalidBoxesError
 from boxgeom.detection import batched_nms, match_greedy, match_optimal, nms, tile_cover
 from boxgeom.formats import box_area, box_convert
+from boxgeom.fusion import non_maximum_weighted, weighted_boxes_fusion
 from boxgeom.index import BoxIndex
 from boxgeom.iou import box_iou, box_iou_pairs
 from boxgeom.ops import clip_boxes_to_image, masks_to_boxes, remove_small_boxes
@@ -64,6 +67,7 @@ __all__ = [
     "masks_to_boxes",
     "match_optimal",
     "nms",
+    "non_maximum_weighted",
     "openmp_enabled",
     "pairs_to_csr",
     "polygon_iou",
@@ -80,4 +84,5 @@ __all__ = [
     "set_iou",
     "union_area",
     "tile_cover",
+    "weighted_boxes_fusion",
 ]

@@ -19,6 +19,8 @@ Map of the compiled layer: each public function validates its input once
 - rotated_corners, rotated_intersection_area, rotated_iou, polygon_iou -> _rotated
   (clipping in _clip.pxd)
 - rotated_iou_pairs, rotated_nms -> _rotated and _pairs; rotated_nms then _nms
+- soft_nms, rotated_soft_nms -> _soft_nms (order), _pairs, _iou or _rotated, then _soft_nms (the walk);
+  batched_rotated_nms, polygon_nms -> _pairs, _soft_nms (label filter), _rotated, then _nms
 - union_area, set_areas, set_iou, set_area_grads -> _setarea
 - box_area, box_convert -> numpy, after the checks in _checks; rotated_box_area -> numpy
 - openmp_enabled -> _openmp
@@ -48,6 +50,7 @@ from boxgeom.rotated import (
     rotated_nms,
 )
 from boxgeom.setarea import SetAreas, set_area_grads, set_areas, set_iou, union_area
+from boxgeom.suppression import batched_rotated_nms, polygon_nms, rotated_soft_nms, soft_nms
 
 __version__ = "0.1.0"
 
@@ -59,6 +62,7 @@ __all__ = [
     "box_convert",
     "box_iou",
     "batched_nms",
+    "batched_rotated_nms",
     "box_iou_pairs",
     "clip_boxes_to_image",
     "find_pairs",
@@ -71,6 +75,7 @@ __all__ = [
     "openmp_enabled",
     "pairs_to_csr",
     "polygon_iou",
+    "polygon_nms",
     "remove_small_boxes",
     "rotated_box_area",
     "rotated_corners",
@@ -78,10 +83,12 @@ __all__ = [
     "rotated_iou",
     "rotated_iou_pairs",
     "rotated_nms",
+    "rotated_soft_nms",
     "SetAreas",
     "set_area_grads",
     "set_areas",
     "set_iou",
+    "soft_nms",
     "union_area",
     "tile_cover",
     "weighted_boxes_fusion",

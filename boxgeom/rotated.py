@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _nms, _pairs, _rotated
+from boxgeom import _nms, _pairs, _rotated, _soft_nms
 from boxgeom._threads import kernel_threads
 from boxgeom._validate import (
     as_quads,
@@ -247,15 +247,40 @@ def rotated_iou(
     return _overlap(boxes1, boxes2, aligned, angle_unit, convention, n_threads, check_mode(mode, ROTATED_MODES))
 
 
+def _bounds(boxes: np.ndarray, degrees: bool, flip: bool, threads: int) -> np.ndarray:
+    """Padded axis-aligned bounds (n, 4) of rotated boxes, containing them despite rounding."""
+    out = np.empty((boxes.shape[0], 4))
+    _rotated.bounds(boxes, degrees=degrees, flip=flip, out=out, n_threads=threads)
+    return out
+
+
 def _candidates(first: np.ndarray, second: np.ndarray | None, degrees: bool, flip: bool, threads: int) -> np.ndarray:
     """Pairs whose padded axis-aligned bounds overlap, from the pair engine (strict overlap)."""
-    bounds1 = np.empty((first.shape[0], 4))
-    _rotated.bounds(first, degrees=degrees, flip=flip, out=bounds1, n_threads=threads)
+    bounds1 = _bounds(first, degrees, flip, threads)
     if second is None:
         return _pairs.find_pairs(bounds1, bounds1, self_join=True, touching=False, n_threads=threads)
-    bounds2 = np.empty((second.shape[0], 4))
-    _rotated.bounds(second, degrees=degrees, flip=flip, out=bounds2, n_threads=threads)
+    bounds2 = _bounds(second, degrees, flip, threads)
     return _pairs.find_pairs(bounds1, bounds2, self_join=False, touching=False, n_threads=threads)
+
+
+def _self_iou(
+    array: np.ndarray, bounds: np.ndarray, degrees: bool, flip: bool, threads: int, labels: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs of a self-join of rotated boxes or quads ``array`` (``bounds``
+    overlapping, and ``labels`` equal when given) and their exact IoU: what the NMS
+    walks over (:func:`rotated_nms`, ``boxgeom.suppression``)."""
+    pairs = _pairs.find_pairs(bounds, bounds, self_join=True, touching=False, n_threads=threads)
+    if labels is not None:
+        pairs = _soft_nms.same_label_pairs(pairs, labels)
+    return pairs, _pair_iou(array, pairs, degrees, flip, threads)
+
+
+def _pair_iou(array: np.ndarray, pairs: np.ndarray, degrees: bool, flip: bool, threads: int) -> np.ndarray:
+    """The exact IoU of the listed pairs (2, k) of rotated boxes or quads ``array``."""
+    iou = np.empty(pairs.shape[1])
+    _rotated.on_pairs(array, array, pairs, same=True, degrees=degrees, flip=flip, value=_rotated.VALUE_CODES["iou"],
+                      out=iou, n_threads=kernel_threads(threads, pairs.shape[1], "rotated_pairs"))
+    return iou
 
 
 @returns_tensors
@@ -393,11 +418,7 @@ def rotated_nms(
     threshold = check_threshold(iou_threshold, "iou_threshold")
     threads = kernel_threads(n_threads, n, "rotated_boxes")
     order = np.argsort(-values, kind="stable")
-    pairs = _candidates(array, None, degrees, flip, threads)
-    iou = np.empty(pairs.shape[1])
-    work_threads = kernel_threads(threads, pairs.shape[1], "rotated_pairs")
-    _rotated.on_pairs(array, array, pairs, same=True, degrees=degrees, flip=flip, value=_rotated.VALUE_CODES["iou"], out=iou,
-                      n_threads=work_threads)
+    pairs, iou = _self_iou(array, _bounds(array, degrees, flip, threads), degrees, flip, threads)
     return _nms.suppress_pairs(order, pairs, iou, iou_threshold=threshold)
 
 

@@ -54,9 +54,14 @@ cdef enum:
     MAX_LEVELS = 64
 
 
-cdef struct Cluster:
+cdef struct Hot:
+    # what a query reads of a cluster, apart from the rest (cache)
     double box[4]  # what new boxes are compared with: the fused box (WBF) or the head (NMW)
     double area
+    intp_t next_in_cell  # the next cluster in its cell's list, -1: none
+
+
+cdef struct Cluster:
     double acc[4]  # sum of w x c (float32 values with float32_like)
     double plain[4]  # sum of c: the fused box when every weight is 0
     double weight  # sum of w
@@ -64,11 +69,10 @@ cdef struct Cluster:
     intp_t first  # index of the head (its first box)
     intp_t cells[4]  # level-0 cell range covered so far: columns cells[0]..cells[2], rows cells[1]..cells[3]
     # its filing: the cell (-1: not filed) and level, and its neighbours in the lists
-    # of that cell and of that level (-1: none)
+    # of that cell and of that level (-1: none; the next in its cell is in ``Hot``)
     intp_t key
     intp_t level
     intp_t prev_in_cell
-    intp_t next_in_cell
     intp_t prev_in_level
     intp_t next_in_level
 
@@ -145,7 +149,7 @@ cdef inline void cells_of(const double* box, const Grid* grid, intp_t* c) noexce
     c[3] = cell_of(box[3], grid.oy, grid.inv, grid.ny)
 
 
-cdef inline void file_cluster(Grid* grid, Cluster* clusters, intp_t id) noexcept nogil:
+cdef inline void file_cluster(Grid* grid, Cluster* clusters, Hot* hot, intp_t id) noexcept nogil:
     """(Re)file cluster ``id`` by its cell range: moved to its new cell when that changes."""
     cdef Cluster* cl = &clusters[id]
     cdef intp_t level = 0, key
@@ -156,11 +160,11 @@ cdef inline void file_cluster(Grid* grid, Cluster* clusters, intp_t id) noexcept
         return
     if cl.key >= 0:  # unlink it from its old cell and level
         if cl.prev_in_cell >= 0:
-            clusters[cl.prev_in_cell].next_in_cell = cl.next_in_cell
+            hot[cl.prev_in_cell].next_in_cell = hot[id].next_in_cell
         else:
-            grid.head[cl.key] = cl.next_in_cell
-        if cl.next_in_cell >= 0:
-            clusters[cl.next_in_cell].prev_in_cell = cl.prev_in_cell
+            grid.head[cl.key] = hot[id].next_in_cell
+        if hot[id].next_in_cell >= 0:
+            clusters[hot[id].next_in_cell].prev_in_cell = cl.prev_in_cell
         if cl.prev_in_level >= 0:
             clusters[cl.prev_in_level].next_in_level = cl.next_in_level
         else:
@@ -171,9 +175,9 @@ cdef inline void file_cluster(Grid* grid, Cluster* clusters, intp_t id) noexcept
     cl.key = key
     cl.level = level
     cl.prev_in_cell = -1
-    cl.next_in_cell = grid.head[key]
-    if cl.next_in_cell >= 0:
-        clusters[cl.next_in_cell].prev_in_cell = id
+    hot[id].next_in_cell = grid.head[key]
+    if hot[id].next_in_cell >= 0:
+        clusters[hot[id].next_in_cell].prev_in_cell = id
     grid.head[key] = id
     cl.prev_in_level = -1
     cl.next_in_level = grid.level_head[level]
@@ -183,13 +187,13 @@ cdef inline void file_cluster(Grid* grid, Cluster* clusters, intp_t id) noexcept
     grid.level_count[level] += 1
 
 
-cdef inline void consider(const Cluster* clusters, intp_t id, const double* b, double area_b, double threshold,
+cdef inline void consider(const Hot* hot, intp_t id, const double* b, double area_b, double threshold,
                           intp_t* best, double* best_iou) noexcept nogil:
     """Make cluster ``id`` the best match of ``b`` if its IoU beats the best so far (ties: lower id)."""
     cdef double inter, value
-    if not intersect(b, clusters[id].box, &inter):
+    if not intersect(b, hot[id].box, &inter):
         return
-    value = iou(inter, clusters[id].area, area_b)
+    value = iou(inter, hot[id].area, area_b)
     if value > threshold and (value > best_iou[0] or value == best_iou[0] and id < best[0]):
         best[0] = id
         best_iou[0] = value
@@ -217,8 +221,8 @@ cdef inline void query_range(const double* b, double threshold, double* q) noexc
     q[3] = max(b[3] - dy, q[1])
 
 
-cdef intp_t best_cluster(const Grid* grid, const Cluster* clusters, const double* b, double threshold,
-                         double* best_iou) noexcept nogil:
+cdef intp_t best_cluster(const Grid* grid, const Cluster* clusters, const Hot* hot, const double* b,
+                         double threshold, double* best_iou) noexcept nogil:
     """The cluster of the highest IoU > ``threshold`` with ``b`` (ties: the lowest id), or -1."""
     cdef intp_t best = -1, level, x1, x2, y1, y2, x, y, e, row
     cdef intp_t c[4]
@@ -240,7 +244,7 @@ cdef intp_t best_cluster(const Grid* grid, const Cluster* clusters, const double
         if (x2 - x1 + 1) * (y2 - y1 + 1) > grid.level_count[level]:
             e = grid.level_head[level]
             while e >= 0:
-                consider(clusters, e, b, area_b, threshold, &best, best_iou)
+                consider(hot, e, b, area_b, threshold, &best, best_iou)
                 e = clusters[e].next_in_level
             continue
         for y in range(y1, y2 + 1):
@@ -248,8 +252,8 @@ cdef intp_t best_cluster(const Grid* grid, const Cluster* clusters, const double
             for x in range(x1, x2 + 1):
                 e = grid.head[row + x]
                 while e >= 0:
-                    consider(clusters, e, b, area_b, threshold, &best, best_iou)
-                    e = clusters[e].next_in_cell
+                    consider(hot, e, b, area_b, threshold, &best, best_iou)
+                    e = hot[e].next_in_cell
     return best
 
 
@@ -263,13 +267,14 @@ cdef inline double add(double acc, double term, bint float32_like) noexcept nogi
     return <double> <float> (acc + term) if float32_like else acc + term
 
 
-cdef inline void start_cluster(Cluster* cl, const double* b, double w, intp_t index, bint float32_like) noexcept nogil:
+cdef inline void start_cluster(Cluster* cl, Hot* h, const double* b, double w, intp_t index,
+                               bint float32_like) noexcept nogil:
     cdef intp_t k
     for k in range(4):
-        cl.box[k] = b[k]
+        h.box[k] = b[k]
         cl.acc[k] = add(0.0, w * b[k], float32_like)
         cl.plain[k] = b[k]
-    cl.area = area(b)
+    h.area = area(b)
     cl.weight = w
     cl.size = 1
     cl.first = index
@@ -348,7 +353,8 @@ cdef intp_t processing_order(const double[::1] scores, const int64_t[::1] labels
 
 cdef intp_t cluster_groups(const double[:, ::1] boxes, const double[::1] scores, const intp_t* order,
                            const intp_t* group_end, intp_t n_groups, double threshold, bint heads,
-                           bint float32_like, bint brute, intp_t[::1] cluster_of, Cluster* clusters) noexcept nogil:
+                           bint float32_like, bint brute, intp_t[::1] cluster_of, Cluster* clusters,
+                           Hot* hot) noexcept nogil:
     """Cluster every group; return the number of clusters, or -1 when memory runs out."""
     cdef Grid grid
     cdef intp_t g, start = 0, stop, j, i, id, n_clusters = 0, k
@@ -356,6 +362,7 @@ cdef intp_t cluster_groups(const double[:, ::1] boxes, const double[::1] scores,
     cdef double best_iou, w
     cdef const double* b
     cdef Cluster* cl
+    cdef Hot* h
     for g in range(n_groups):
         stop = group_end[g]
         if grid_plan(&grid, boxes, &order[start], stop - start, brute) < 0:
@@ -363,29 +370,30 @@ cdef intp_t cluster_groups(const double[:, ::1] boxes, const double[::1] scores,
         for j in range(start, stop):
             i = order[j]
             b = &boxes[i, 0]
-            id = best_cluster(&grid, clusters, b, threshold, &best_iou)
+            id = best_cluster(&grid, clusters, hot, b, threshold, &best_iou)
             if id < 0:
                 id = n_clusters
                 n_clusters += 1
                 cl = &clusters[id]
-                start_cluster(cl, b, scores[i], i, float32_like)
+                start_cluster(cl, &hot[id], b, scores[i], i, float32_like)
                 if has_area(b):
                     cells_of(b, &grid, cl.cells)
-                    file_cluster(&grid, clusters, id)
+                    file_cluster(&grid, clusters, hot, id)
             else:
                 cl = &clusters[id]
                 w = scores[i] * best_iou if heads else scores[i]
                 join(cl, b, w, float32_like)
                 if not heads:  # WBF: compare with the new fused box from now on
+                    h = &hot[id]
                     for k in range(4):
-                        cl.box[k] = fused_value(cl, k, float32_like)
-                    cl.area = area(cl.box)
-                    cells_of(cl.box, &grid, c)
+                        h.box[k] = fused_value(cl, k, float32_like)
+                    h.area = area(h.box)
+                    cells_of(h.box, &grid, c)
                     cl.cells[0] = min(cl.cells[0], c[0])
                     cl.cells[1] = min(cl.cells[1], c[1])
                     cl.cells[2] = max(cl.cells[2], c[2])
                     cl.cells[3] = max(cl.cells[3], c[3])
-                    file_cluster(&grid, clusters, id)
+                    file_cluster(&grid, clusters, hot, id)
             cluster_of[i] = id
         free(grid.head)
         start = stop
@@ -412,17 +420,20 @@ def cluster_boxes(const float64_t[:, ::1] boxes, const float64_t[::1] scores, co
     cdef intp_t[::1] order = order_array
     cdef intp_t[::1] cluster_of = cluster_of_array
     cdef Cluster* clusters = <Cluster*> malloc(max(m, 1) * sizeof(Cluster))
+    cdef Hot* hot = <Hot*> malloc(max(m, 1) * sizeof(Hot))
     cdef intp_t* group_end = <intp_t*> malloc(max(m, 1) * sizeof(intp_t))
-    if clusters == NULL or group_end == NULL:
+    if clusters == NULL or hot == NULL or group_end == NULL:
         free(clusters)
+        free(hot)
         free(group_end)
         raise MemoryError()
     with nogil:
         n_groups = processing_order(scores, labels, keep, first_seen, &order[0] if m else NULL, group_end)
         if n_groups >= 0:
             k = cluster_groups(boxes, scores, &order[0] if m else NULL, group_end, n_groups, iou_threshold, heads,
-                               float32_like, brute, cluster_of, clusters)
+                               float32_like, brute, cluster_of, clusters, hot)
     free(group_end)
+    free(hot)
     if n_groups < 0 or k < 0:
         free(clusters)
         raise MemoryError()

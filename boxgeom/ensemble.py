@@ -42,15 +42,16 @@ Unlike ensemble-boxes:
 
 from __future__ import annotations
 
-import numbers
+import sys
 import warnings
 from typing import Any
 
 import numpy as np
 
-from boxgeom._validate import as_numpy, check_finite, check_threshold
+from boxgeom._validate import as_numpy, check_finite, check_positive, check_threshold
 from boxgeom.detection import batched_nms
 from boxgeom.fusion import check_conf_type, check_weights, fuse
+from boxgeom.suppression import soft_nms as _soft_nms
 
 __all__ = ["nms", "nms_method", "non_maximum_weighted", "soft_nms", "weighted_boxes_fusion"]
 
@@ -144,14 +145,11 @@ def _normalise(boxes: np.ndarray, name: str = "boxes_list") -> tuple[np.ndarray,
 
 
 def _warn(message: str) -> None:
-    warnings.warn(message, UserWarning, stacklevel=4)
-
-
-def _check_skip(skip_box_thr: Any) -> Any:
-    """Validate a threshold but keep its type: numpy compares float32 scores with a
-    Python float in float32, with a numpy float64 in float64."""
-    check_threshold(skip_box_thr, "skip_box_thr")
-    return skip_box_thr if isinstance(skip_box_thr, (numbers.Real, np.generic)) else float(skip_box_thr)
+    """A UserWarning attributed to the first caller outside boxgeom."""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_globals.get("__name__", "").startswith("boxgeom."):
+        frame, level = frame.f_back, level + 1
+    warnings.warn(message, UserWarning, stacklevel=level)
 
 
 def _prefilter(boxes_list, scores_list, labels_list, skip_box_thr, weights):
@@ -160,8 +158,9 @@ def _prefilter(boxes_list, scores_list, labels_list, skip_box_thr, weights):
     labels and model ids, in model order; and the model weights."""
     boxes, scores, labels = _read_models(boxes_list, scores_list, labels_list)
     model_weights = check_weights(weights, len(boxes), models="boxes_list")
-    skip = _check_skip(skip_box_thr)
-    kept = [~(s < skip) for s in scores]
+    check_threshold(skip_box_thr, "skip_box_thr")
+    # compared as given: numpy compares float32 scores with a Python float in float32
+    kept = [~(s < skip_box_thr) for s in scores]
     if not all(k.all() for k in kept):
         boxes = [b[k] for b, k in zip(boxes, kept)]
         scores = [s[k] for s, k in zip(scores, kept)]
@@ -331,17 +330,27 @@ def nms_method(
     all_boxes, positive = _normalise(all_boxes, "boxes")
     if not positive.all():
         all_boxes, all_scores, all_labels = all_boxes[positive], all_scores[positive], all_labels[positive]
+    if all_labels.dtype.kind in "iu" and all_labels.dtype != np.uint64:
+        group = all_labels  # integers are categories as they are
+    else:
+        group = np.unique(all_labels, return_inverse=True)[1].reshape(-1)
     if method == 3:
-        _, group = np.unique(all_labels, return_inverse=True)
         keep = batched_nms(all_boxes, all_scores.astype(np.float64), group, iou_t)
     else:
-        keep = _soft_nms_keep(all_boxes, all_scores, all_labels, method, iou_t, sigma, thresh)
+        keep = _soft_nms_keep(all_boxes, all_scores, group, method, iou_t, sigma, thresh)
     keep = keep[np.argsort(all_labels[keep], kind="stable")]
     return all_boxes[keep], all_scores[keep], all_labels[keep]
 
 
-def _soft_nms_keep(boxes, scores, labels, method, iou_t, sigma, thresh) -> np.ndarray:
-    raise NotImplementedError("soft_nms: needs boxgeom.soft_nms")
+def _soft_nms_keep(boxes, scores, group, method, iou_t, sigma, thresh) -> np.ndarray:
+    """ensemble-boxes' soft-NMS loop per label: its ``decayed > thresh`` is our
+    ``>= nextafter(thresh)``; the kept boxes come in its processing order (decreasing
+    score when kept)."""
+    sigma = check_positive(sigma, "sigma")
+    thresh = check_threshold(thresh, "thresh")
+    keep, _ = _soft_nms(boxes, scores.astype(np.float64), method="linear" if method == 1 else "gaussian", sigma=sigma,
+                       iou_threshold=iou_t, score_threshold=float(np.nextafter(thresh, np.inf)), idxs=group)
+    return keep
 
 
 def nms(boxes: Any, scores: Any, labels: Any, iou_thr: float = 0.5, weights: Any = None):
@@ -367,6 +376,19 @@ def soft_nms(
     weights: Any = None,
 ):
     """ensemble-boxes' ``soft_nms``: :func:`nms_method` with ``method`` 2 (gaussian,
-    default) or 1 (linear)."""
+    default) or 1 (linear), on :func:`boxgeom.soft_nms`.
+
+    The decayed scores are computed in float64 (ensemble-boxes decays in the scores'
+    dtype: with float32 input, a box whose decayed score lands within float32 rounding
+    of ``thresh`` may be kept by one and not the other).
+
+    Examples
+    --------
+    >>> boxes, scores, labels = soft_nms(
+    ...     [[[0.1, 0.1, 0.5, 0.5], [0.6, 0.6, 0.9, 0.9]], [[0.12, 0.1, 0.52, 0.5]]],
+    ...     [[0.9, 0.3], [0.95]], [[0, 0], [0]], thresh=0.25)
+    >>> boxes.tolist(), scores.tolist()
+    ([[0.12, 0.1, 0.52, 0.5], [0.6, 0.6, 0.9, 0.9]], [0.95, 0.3])
+    """
     return nms_method(boxes, scores, labels, method=method, iou_thr=iou_thr, sigma=sigma, thresh=thresh,
                       weights=weights)

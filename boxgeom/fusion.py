@@ -124,20 +124,32 @@ def fuse(
         scores = _rounded(weighted[first_box], shared) / weights.max()
     else:
         mean = _rounded(score_sum / size, shared)
-        members = cluster_of[order]
-        model_weight = _rounded(np.bincount(members, weights[models[order]], minlength=k), shared)
         total = weights.sum()
         if conf_type == "avg":
             scores = mean * (size if allows_overflow else np.minimum(len(weights), size)) / total
         else:
-            pairs = np.unique(members * len(weights) + models[order])
-            present = np.bincount(pairs // len(weights), weights[pairs % len(weights)], minlength=k)
+            members, member_models = cluster_of[order], models[order]
+            model_weight = _rounded(np.bincount(members, weights[member_models], minlength=k), shared)
+            present = _present_weights(members, member_models, weights, k)
             if conf_type == "box_and_model_avg":
                 scores = mean * size / model_weight * present / total
             else:  # absent_model_aware_avg: the weights of the absent models join the denominator
                 scores = mean * size / (model_weight + (total - present))
     rank = np.argsort(-(scores.astype(np.float32) if heads and float32_like else scores), kind="stable")
     return Fused(boxes[rank], scores[rank], labels[first_box[rank]], size[rank])
+
+
+def _present_weights(members: np.ndarray, member_models: np.ndarray, weights: np.ndarray, k: int) -> np.ndarray:
+    """Per cluster, the sum of the weights of the models present in it (each model once,
+    summed by ascending model id)."""
+    m = len(weights)
+    if k * m <= 8 * len(members) + 4096:  # a (k, m) table of who is present
+        seen = np.zeros((k, m), dtype=bool)
+        seen[members, member_models] = True
+        rows, columns = np.nonzero(seen)
+        return np.bincount(rows, weights[columns], minlength=k)
+    pairs = np.unique(members * m + member_models)
+    return np.bincount(pairs // m, weights[pairs % m], minlength=k)
 
 
 def _rounded(values: np.ndarray, where: np.ndarray) -> np.ndarray:

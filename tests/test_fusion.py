@@ -126,6 +126,17 @@ def test_weighted_boxes_fusion_matches_the_reference(conf_type, allows_overflow,
             assert got[0].dtype == got[1].dtype == np.float64 and got[2].dtype == np.int64
 
 
+@pytest.mark.parametrize("conf_type", ["box_and_model_avg", "absent_model_aware_avg"])
+def test_many_models_match_the_reference(conf_type):
+    # more models than boxes: the models present in each cluster are found by sorting
+    boxes, scores, labels, _ = detections(np.random.default_rng(11), n_models=4, per_model=50)
+    models = np.random.default_rng(12).integers(0, 1000, len(boxes))
+    weights = np.random.default_rng(13).uniform(0.5, 2, 1000)
+    kwargs = dict(weights=weights, iou_threshold=0.4, conf_type=conf_type)
+    assert_same(weighted_boxes_fusion(boxes, scores, labels, models, **kwargs),
+                reference(boxes, scores, labels, models, 1000, **kwargs))
+
+
 @pytest.mark.parametrize("weighted", [False, True])
 def test_non_maximum_weighted_matches_the_reference(weighted):
     for seed in range(4):
@@ -321,6 +332,21 @@ def test_nms_drop_in(eb, dtype):
                 assert_same_results(ensemble.nms(boxes, scores, labels, iou_thr=thr, weights=weights), expected)
 
 
+@pytest.mark.parametrize("method", [1, 2])
+def test_soft_nms_drop_in(eb, method):
+    for seed in range(3):
+        boxes, scores, labels = model_lists(seed)
+        for weights in (None, [1.0, 3.0, 2.0]):
+            for thr, sigma, thresh in [(0.3, 0.5, 0.001), (0.5, 0.2, 0.1), (0.7, 1.0, 0.3)]:
+                kwargs = dict(method=method, iou_thr=thr, sigma=sigma, thresh=thresh, weights=weights)
+                expected = eb.soft_nms(boxes, copy.deepcopy(scores), labels, **kwargs)
+                assert_same_results(ensemble.soft_nms(boxes, scores, labels, **kwargs), expected)
+    with pytest.raises(ValueError, match="sigma"):
+        ensemble.soft_nms(boxes, scores, labels, sigma=0)
+    with pytest.raises(ValueError, match="thresh"):
+        ensemble.soft_nms(boxes, scores, labels, thresh=1.5)
+
+
 def test_float32_and_list_inputs_drop_in(eb):
     boxes, scores, labels = model_lists(4, dtype=np.float32)
     for args in [(boxes, scores, labels), ([b.tolist() for b in boxes], [s.tolist() for s in scores],
@@ -338,11 +364,12 @@ def test_normalisation_drop_in(eb):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         expected = [eb.weighted_boxes_fusion(boxes, scores, labels), eb.non_maximum_weighted(boxes, scores, labels),
-                    eb.nms(boxes, scores, labels)]
+                    eb.nms(boxes, scores, labels), eb.soft_nms(boxes, scores, labels)]
     with pytest.warns(UserWarning) as caught:
         got = [ensemble.weighted_boxes_fusion(boxes, scores, labels), ensemble.non_maximum_weighted(boxes, scores, labels),
-               ensemble.nms(boxes, scores, labels)]
+               ensemble.nms(boxes, scores, labels), ensemble.soft_nms(boxes, scores, labels)]
     messages = " ".join(str(w.message) for w in caught)
+    assert {w.filename for w in caught} == {__file__}  # attributed to the caller
     assert "swapped the corners of 1 boxes" in messages and "skipped 1 boxes of zero area" in messages
     assert "clipped" in messages
     for g, e in zip(got, expected):
@@ -360,6 +387,7 @@ def test_the_inputs_are_not_modified():
             ensemble.weighted_boxes_fusion(*inputs, weights=[1, 2, 3])
             ensemble.non_maximum_weighted(*inputs, weights=[1, 2, 3])
             ensemble.nms(*inputs, weights=[1, 2, 3])
+            ensemble.soft_nms(*inputs, weights=[1, 2, 3])
         for now, then in zip(inputs, before):
             for a, b in zip(now, then):
                 np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
@@ -400,5 +428,6 @@ def test_drop_in_empty_input(eb):
         assert_same_results(got, (np.zeros((0, 4)), np.zeros(0), np.zeros(0)))
         assert_same_results(function([[[0.1, 0.1, 0.2, 0.2]]], [[0.1]], [[0]], skip_box_thr=0.5),
                             getattr(eb, function.__name__)([[[0.1, 0.1, 0.2, 0.2]]], [[0.1]], [[0]], skip_box_thr=0.5))
-    boxes, scores, labels = ensemble.nms([np.zeros((0, 4))], [np.zeros(0)], [np.zeros(0, dtype=np.int64)])
-    assert boxes.shape == (0, 4) and scores.shape == (0,) and labels.shape == (0,)
+    for function in (ensemble.nms, ensemble.soft_nms):
+        boxes, scores, labels = function([np.zeros((0, 4))], [np.zeros(0)], [np.zeros(0, dtype=np.int64)])
+        assert boxes.shape == (0, 4) and scores.shape == (0,) and labels.shape == (0,)

@@ -126,8 +126,8 @@ def main(quick: bool = False) -> list[Row]:
     case = f"soft-NMS, {n:,} boxes"
     kept = len(soft_nms(boxes, scores, idxs=labels)[0])
     note = f"{same / n:.1f} same-class pairs per box, {kept:,} kept; target < 1 s at 1M"
-    rows.append(Row(case, "soft_nms gaussian, idxs", median_time(lambda: soft_nms(boxes, scores, idxs=labels), repeat=3),
-                    note=note))
+    rows.append(Row(case, "soft_nms gaussian, idxs",
+                    median_time(lambda: soft_nms(boxes, scores, idxs=labels), repeat=3), note=note))
     rows.append(Row(case, "soft_nms gaussian, idxs, n_threads=1",
                     median_time(lambda: soft_nms(boxes, scores, idxs=labels, n_threads=1), repeat=3)))
     rows.append(Row(case, "soft_nms linear, idxs",

@@ -43,7 +43,7 @@ import numpy as np
 
 from boxgeom._box cimport span
 from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, box_kind
-from boxgeom._sort cimport float_key, float_unkey, sort_by_key
+from boxgeom._sort cimport float_key, float_unkey, radix_sort, sort_by_key
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint8_t, uint64_t
 
 cnp.import_array()
@@ -249,55 +249,42 @@ cdef void walk_heap(const Walk* g, const intp_t* members, intp_t size, Entry* he
 # --- the output order ----------------------------------------------------------------------
 
 
-cdef int sort_kept(const uint8_t* fate, const double* score, const intp_t* ids, intp_t n, intp_t* keep,
-                   double* kept_score, intp_t* count) noexcept nogil:
+cdef void sort_kept(const uint8_t* fate, const double* score, const intp_t* ids, intp_t n, intp_t* keep,
+                    double* kept_score, intp_t* count, uint64_t* full, uint64_t* high, intp_t* order, intp_t* tie,
+                    uint64_t* key_scratch, intp_t* value_scratch) noexcept nogil:
     """Fill ``keep`` (ids) and ``kept_score`` with the kept boxes by (score desc, id asc)
-    and ``count`` with their number; 0, or -1 when memory runs out.
+    and ``count`` with their number; the other pointers are scratch of n + 1 values.
 
     The kept boxes are listed in box order (one pass), then radix-sorted by the high 32
     bits of their keys (which pack with the positions into one word, a few passes);
     runs of equal high bits are then put in (key, id) order by insertion."""
-    cdef uint64_t* full = <uint64_t*> malloc((n + 1) * sizeof(uint64_t))
-    cdef uint64_t* high = <uint64_t*> malloc((n + 1) * sizeof(uint64_t))
-    cdef intp_t* order = <intp_t*> malloc((n + 1) * sizeof(intp_t))
-    cdef intp_t* tie = <intp_t*> malloc((n + 1) * sizeof(intp_t))
     cdef intp_t i, t, a, b, u, v, c = 0
-    cdef int status = -1
-    if full != NULL and high != NULL and order != NULL and tie != NULL:
-        for i in range(n):
-            if fate[i] == KEPT:
-                full[c] = ~float_key(score[i])
-                high[c] = full[c] >> 32
-                tie[c] = ids[i]
-                order[c] = c
-                c += 1
-        if sort_by_key(high, order, c) >= 0:
-            a = 0
-            while a < c:
-                b = a + 1
-                while b < c and high[b] == high[a]:
-                    b += 1
-                for t in range(a + 1, b):  # insertion by (key, id)
-                    v = order[t]
-                    u = t
-                    while u > a and (full[order[u - 1]] > full[v]
-                                     or (full[order[u - 1]] == full[v] and tie[order[u - 1]] > tie[v])):
-                        order[u] = order[u - 1]
-                        u -= 1
-                    order[u] = v
-                a = b
-            for t in range(c):
-                keep[t] = tie[order[t]]
-                high[t] = full[order[t]]  # reuse: the kept keys in output order
-            for t in range(c):
-                kept_score[t] = float_unkey(~high[t])  # the score back (0.0 for -0.0)
-            count[0] = c
-            status = 0
-    free(full)
-    free(high)
-    free(order)
-    free(tie)
-    return status
+    for i in range(n):
+        if fate[i] == KEPT:
+            full[c] = ~float_key(score[i])
+            high[c] = full[c] >> 32
+            tie[c] = ids[i]
+            order[c] = c
+            c += 1
+    radix_sort(high, order, c, key_scratch, value_scratch)
+    a = 0
+    while a < c:
+        b = a + 1
+        while b < c and high[b] == high[a]:
+            b += 1
+        for t in range(a + 1, b):  # insertion by (key, id)
+            v = order[t]
+            u = t
+            while u > a and (full[order[u - 1]] > full[v]
+                             or (full[order[u - 1]] == full[v] and tie[order[u - 1]] > tie[v])):
+                order[u] = order[u - 1]
+                u -= 1
+            order[u] = v
+        a = b
+    for t in range(c):
+        keep[t] = tie[order[t]]
+        kept_score[t] = float_unkey(~full[order[t]])  # the score back (0.0 for -0.0)
+    count[0] = c
 
 
 # --- the walk ------------------------------------------------------------------------------
@@ -423,8 +410,9 @@ cdef intp_t soft_walk(intp_t n, double* score, const intp_t* ids, const intp_t* 
             walk_small(&g, &m.members[m.starts[c]], size)
         else:
             walk_heap(&g, &m.members[m.starts[c]], size, &m.heap[m.starts[c]])
-    if sort_kept(fate, score, ids, n, keep, kept_score, &count) < 0:
-        return -1
+    # the output order, in scratch the walk is done with
+    sort_kept(fate, score, ids, n, keep, kept_score, &count, <uint64_t*> m.heap, <uint64_t*> m.up, m.members,
+              m.pos, <uint64_t*> down, m.starts)
     return count
 
 

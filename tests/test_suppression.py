@@ -167,6 +167,48 @@ def test_soft_nms_large_components_and_many_components(pair_path):
         assert_same(got, reference_soft_nms(iou_matrix(boxes, boxes), scores, method, 0.5, 0.2, 0.01))
 
 
+@pytest.mark.parametrize("offset", [1e15, -3e12, 2.0**60])
+def test_soft_nms_far_from_the_origin(offset, pair_path):
+    # the category bands move float64 copies far along x; rounding must lose no pair
+    rng = np.random.default_rng(int(abs(offset)) % 97)
+    step = abs(np.spacing(offset)) * 4
+    corner = offset + rng.integers(0, 200, (300, 2)) * step
+    boxes = np.hstack([corner, corner + rng.integers(0, 30, (300, 2)) * step])
+    scores = rng.random(300)
+    idxs = rng.integers(0, 40, 300)
+    for method in METHODS:
+        got = soft_nms(boxes, scores, method=method, iou_threshold=0.2, idxs=idxs)
+        assert_same(got, reference_soft_nms(iou_matrix(boxes, boxes), scores, method, 0.5, 0.2, 0.001, idxs))
+
+
+def test_soft_nms_tiny_boxes_in_a_wide_extent(pair_path):
+    # one far box widens the extent, so the bands round the tiny boxes' moved coordinates
+    # together: they then touch (candidates of IoU 0), and the overlapping pairs stay
+    rng = np.random.default_rng(21)
+    corner = rng.integers(0, 100, (200, 2)) * 1e-9
+    boxes = np.vstack([np.hstack([corner, corner + rng.integers(0, 20, (200, 2)) * 1e-9]), [[1e6, 0, 1e6 + 1, 1]]])
+    scores = rng.random(201)
+    idxs = rng.integers(0, 30, 201)
+    for method in METHODS:
+        got = soft_nms(boxes, scores, method=method, iou_threshold=0.1, idxs=idxs)
+        assert_same(got, reference_soft_nms(iou_matrix(boxes, boxes), scores, method, 0.5, 0.1, 0.001, idxs))
+
+
+def test_locality_order():
+    from boxgeom import _soft_nms
+
+    boxes = np.array([[10, 10, 11, 11], [0, 0, 1, 1], [0, 10, 1, 11], [10, 0, 11, 1]], dtype=np.float64)
+    # by rank, then grid row (y), then column (x), then index
+    assert _soft_nms.locality_order(boxes, None).tolist() == [1, 3, 2, 0]
+    assert _soft_nms.locality_order(boxes, np.array([0, 1, 0, 0])).tolist() == [3, 2, 0, 1]
+    # ranks of 2**22 and more: by rank only (then index)
+    assert _soft_nms.locality_order(boxes, np.array([2**22, 0, 5, 0])).tolist() == [1, 3, 2, 0]
+    # extents beyond float64 and zero-area boxes: no grid, the index order
+    huge = np.array([[-1e308, 0, 1e308, 1], [0, 0, 0, 0], [5, 5, 5, 5]])
+    assert _soft_nms.locality_order(huge, None).tolist() == [0, 1, 2]
+    assert _soft_nms.locality_order(np.zeros((3, 4)), None).tolist() == [0, 1, 2]
+
+
 def test_soft_nms_semantics():
     boxes = [[0, 0, 10, 10], [1, 0, 11, 10], [20, 20, 30, 30], [11, 0, 21, 10], [0, 0, 10, 10]]
     # IoU(0, 1) = 90/110; box 3 only touches box 1 (IoU 0: no decay); box 4 is a copy of box 0
@@ -237,7 +279,8 @@ def test_soft_nms_thread_count_does_not_matter(monkeypatch):
     single = soft_nms(boxes, scores, idxs=idxs, n_threads=1)
     assert len(single[0]) > 4000
     assert_same(soft_nms(boxes, scores, idxs=idxs, n_threads=2), single)
-    rotated = np.hstack([(boxes[:, :2] + boxes[:, 2:]) / 2, np.full((len(boxes), 2), 10.0), rng.uniform(0, 90, (len(boxes), 1))])
+    n = len(boxes)
+    rotated = np.hstack([(boxes[:, :2] + boxes[:, 2:]) / 2, np.full((n, 2), 10.0), rng.uniform(0, 90, (n, 1))])
     assert_same(rotated_soft_nms(rotated, scores, n_threads=2), rotated_soft_nms(rotated, scores, n_threads=1))
 
 
@@ -416,7 +459,8 @@ def test_polygon_nms_edge_cases():
     reversed_square = [0, 2, 2, 2, 2, 0, 0, 0]
     for dtype in DTYPES:
         quads = np.array([square, reversed_square, [5, 5, 6, 5, 6, 6, 5, 6], [0, 0, 2, 0, 2, 0, 0, 0]], dtype=dtype)
-        np.testing.assert_array_equal(polygon_nms(quads, [0.5, 0.9, 0.1, 1.0], 0.5), [3, 1, 2])  # flat quad 3 suppresses nothing
+        # quad 1 is quad 0 the other way round; the flat quad 3 (area 0) suppresses nothing
+        np.testing.assert_array_equal(polygon_nms(quads, [0.5, 0.9, 0.1, 1.0], 0.5), [3, 1, 2])
     assert polygon_nms(np.zeros((0, 8)), [], 0.5).shape == (0,)
     with pytest.raises(ValueError, match="quads: expected convex quadrilaterals"):
         polygon_nms([[0, 0, 2, 2, 2, 0, 0, 2]], [0.5], 0.5)

@@ -232,6 +232,7 @@ VIEW_CALLS = [
     lambda v, c: boxgeom.remove_small_boxes(v, 20),
     lambda v, c: boxgeom.find_pairs(v),
     lambda v, c: boxgeom.tile_cover(v, 100, 100),
+    lambda v, c: boxgeom.soft_nms(v, np.linspace(1, 0, len(v)), idxs=np.arange(len(v)) % 3),
 ]
 
 
@@ -249,6 +250,12 @@ def test_rotated_views_give_the_contiguous_results():
     same(boxgeom.rotated_iou(view, view[::2]), boxgeom.rotated_iou(copy, copy[::2]))
     same(boxgeom.rotated_nms(view, rows[:, 5], 0.2), boxgeom.rotated_nms(copy, rows[:, 5], 0.2))
     same(boxgeom.rotated_iou_pairs(view, mode="ios"), boxgeom.rotated_iou_pairs(copy, mode="ios"))
+    labels = (np.arange(40) % 3).astype(np.int64)
+    for threshold in (0.001, 0.5):  # all boxes alive (the view itself is read), or a subset
+        same(boxgeom.rotated_soft_nms(view, rows[:, 5], score_threshold=threshold),
+             boxgeom.rotated_soft_nms(copy, rows[:, 5], score_threshold=threshold))
+    same(boxgeom.batched_rotated_nms(view, rows[:, 5], labels, 0.2),
+         boxgeom.batched_rotated_nms(copy, rows[:, 5], labels, 0.2))
 
 
 def peak_bytes(function) -> int:

@@ -21,6 +21,10 @@ HERE = Path(__file__).parent
 DEBUG = os.environ.get("BOXGEOM_CYTHON_DEBUG", "0") == "1"
 JOBS = int(os.environ.get("BOXGEOM_BUILD_JOBS", "0")) or os.cpu_count() or 1
 
+# Modules whose float arithmetic must be evaluated as written (no fused multiply-add):
+# _fusion reproduces numpy's separately rounded products and sums bit for bit.
+NO_FP_CONTRACTION = {"boxgeom._fusion"}
+
 DIRECTIVES = {
     "language_level": "3",
     "boundscheck": DEBUG,
@@ -64,6 +68,8 @@ class BuildExt(build_ext):
             print("boxgeom: OpenMP not found, kernels will run serially", file=sys.stderr)
         for ext in self.extensions:
             ext.extra_compile_args += ["-O3"] if self.compiler.compiler_type == "unix" else ["/O2"]
+            if ext.name in NO_FP_CONTRACTION:
+                ext.extra_compile_args.append("-ffp-contract=off" if self.compiler.compiler_type == "unix" else "/fp:precise")
             if openmp:
                 ext.extra_compile_args.append("-fopenmp")
                 ext.extra_link_args.append("-fopenmp")

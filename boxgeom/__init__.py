@@ -12,6 +12,8 @@ Map of the compiled layer: each public function validates its input once
 - clip_boxes_to_image, remove_small_boxes -> numpy, after the checks; masks_to_boxes -> _masks
 - nms, batched_nms -> _nms (a hierarchical grid, _hgrid.pxd)
 - match_greedy -> _match (_hgrid.pxd); match_optimal -> _pairs, _iou, _assign
+- weighted_boxes_fusion, non_maximum_weighted -> _fusion (a hierarchical grid of the
+  clusters); boxgeom.ensemble (ensemble-boxes' drop-in) -> _fusion and _nms
 - tile_cover -> _cover
 - nmm, merge_groups -> _nmm (the hierarchical grid, _hgrid.pxd); slice_grid -> Python
 - BoxIndex -> _index
@@ -34,6 +36,7 @@ from boxgeom._threads import openmp_enabled
 from boxgeom._compat_checks import InvalidBoxesError
 from boxgeom.detection import batched_nms, match_greedy, match_optimal, nms, tile_cover
 from boxgeom.formats import box_area, box_convert
+from boxgeom.fusion import non_maximum_weighted, weighted_boxes_fusion
 from boxgeom.index import BoxIndex
 from boxgeom.iou import box_iou, box_iou_pairs
 from boxgeom.merging import merge_groups, nmm, slice_grid
@@ -72,6 +75,7 @@ __all__ = [
     "merge_groups",
     "nmm",
     "nms",
+    "non_maximum_weighted",
     "openmp_enabled",
     "pairs_to_csr",
     "polygon_iou",
@@ -92,4 +96,5 @@ __all__ = [
     "slice_grid",
     "union_area",
     "tile_cover",
+    "weighted_boxes_fusion",
 ]

@@ -26,6 +26,7 @@ QUADS = boxgeom.rotated_corners(ROTATED).reshape(-1, 8)
 PAIRS = boxgeom.find_pairs_between(BOXES, OTHER)
 MASKS = RNG.random((3, 9, 7)) > 0.7
 GROUPS = boxgeom.nmm(BOXES, SCORES, 0.3, member_order="merge")
+MODELS = np.arange(60) % 3
 
 # (name, function, arguments): every public function that takes arrays. Array arguments are
 # numpy here; the tests pass them as tensors, views or wrapper objects.
@@ -66,6 +67,8 @@ CALLS = [
     ("set_areas", boxgeom.set_areas, (BOXES, OTHER), {}),
     ("set_iou", boxgeom.set_iou, (BOXES, OTHER), {}),
     ("union_area", boxgeom.union_area, (BOXES,), {}),
+    ("weighted_boxes_fusion", boxgeom.weighted_boxes_fusion, (BOXES, SCORES, LABELS, MODELS), {"iou_threshold": 0.2}),
+    ("non_maximum_weighted", boxgeom.non_maximum_weighted, (BOXES, SCORES, LABELS, MODELS), {"weights": np.ones(3)}),
     ("BoxIndex.query", lambda boxes, queries: boxgeom.BoxIndex(boxes).query(queries), (BOXES, OTHER), {}),
 ]
 IDS = [name for name, *_ in CALLS]

@@ -41,7 +41,7 @@ cimport numpy as cnp
 from boxgeom._bits cimport bit_length
 from boxgeom._buffer cimport Buffer, buffer_free, buffer_init, buffer_reserve
 from boxgeom._cells cimport cell_of
-from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, box_kind
+from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, box_kind, row_step
 from boxgeom._sort cimport coord_key, radix_sort, sort_words
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint32_t, uint64_t
 
@@ -352,24 +352,26 @@ cdef void flush_band(const coord_t* s, intp_t* wait, intp_t count, num_t width, 
 # --- entry points ----------------------------------------------------------------------------
 
 
-cdef intp_t first_too_big(const coord_t* boxes, intp_t n, double width, double height, int64_t w_int,
+cdef intp_t first_too_big(const coord_t* boxes, intp_t step, intp_t n, double width, double height, int64_t w_int,
                           int64_t h_int, bint exact) noexcept nogil:
     """First row whose size exceeds the tile: ``x2 - x1 > width`` in float64 (``check_fits_tile``'s
     rule), or in exact integers with ``exact`` (box-intersect-lib's rule). -1 if none."""
     cdef intp_t i
+    cdef const coord_t* box
     for i in range(n):
+        box = boxes + step * i
         if (coord_t is int32_t or coord_t is int64_t) and exact:
-            if <int64_t> boxes[4 * i + 2] - <int64_t> boxes[4 * i + 0] > w_int or \
-                    <int64_t> boxes[4 * i + 3] - <int64_t> boxes[4 * i + 1] > h_int:
+            if <int64_t> box[2] - <int64_t> box[0] > w_int or <int64_t> box[3] - <int64_t> box[1] > h_int:
                 return i
-        elif <double> boxes[4 * i + 2] - <double> boxes[4 * i + 0] > width or <double> boxes[4 * i + 3] - <double> boxes[4 * i + 1] > height:
+        elif <double> box[2] - <double> box[0] > width or <double> box[3] - <double> box[1] > height:
             return i
     return -1
 
 
-cdef intp_t prepare(const coord_t* boxes, intp_t n, intp_t* order, coord_t* s, int n_threads) noexcept nogil:
-    """Copy the rows into ``s`` sorted by (x1, y1), ties by index, and their indices into
-    ``order``. Return -1 when out of memory.
+cdef intp_t prepare(const coord_t* boxes, intp_t step, intp_t n, intp_t* order, coord_t* s,
+                    int n_threads) noexcept nogil:
+    """Copy the rows (row i at ``boxes + step * i``) into ``s`` (4 values a row) sorted by
+    (x1, y1), ties by index, and their indices into ``order``. Return -1 when out of memory.
 
     Two levels, so that main memory is streamed rather than read at random: the rows
     are scattered into blocks of consecutive x1 ranges (about 4096 rows each), then
@@ -386,13 +388,13 @@ cdef intp_t prepare(const coord_t* boxes, intp_t n, intp_t* order, coord_t* s, i
     cdef intp_t status = 0
     cdef void* scratch
     for i in range(n):
-        kx = coord_key(boxes[4 * i + 0])
-        ky = coord_key(boxes[4 * i + 1])
+        kx = coord_key(boxes[step * i + 0])
+        ky = coord_key(boxes[step * i + 1])
         xmin = kx if kx < xmin else xmin
         xmax = kx if kx > xmax else xmax
         ymin = ky if ky < ymin else ymin
         ymax = ky if ky > ymax else ymax
-        x = <double> boxes[4 * i + 0]
+        x = <double> boxes[step * i + 0]
         low = x if x < low else low
         high = x if x > high else high
     xbits = bit_length(xmax - xmin)
@@ -408,24 +410,21 @@ cdef intp_t prepare(const coord_t* boxes, intp_t n, intp_t* order, coord_t* s, i
         if starts == NULL:
             return -1
     if blocks == 1:  # one block: the rows as they are
-        memcpy(s, boxes, 4 * n * sizeof(coord_t))
         for i in range(n):
+            memcpy(s + 4 * i, boxes + step * i, 4 * sizeof(coord_t))
             order[i] = i
         starts[0] = largest = n
     else:
         for i in range(n):
-            starts[cell_of(<double> boxes[4 * i + 0], low, scale, blocks) + 1] += 1
+            starts[cell_of(<double> boxes[step * i + 0], low, scale, blocks) + 1] += 1
         for b in range(blocks):
             starts[b + 1] += starts[b]
             largest = starts[b + 1] - starts[b] if starts[b + 1] - starts[b] > largest else largest
         for i in range(n):
-            b = cell_of(<double> boxes[4 * i + 0], low, scale, blocks)
+            b = cell_of(<double> boxes[step * i + 0], low, scale, blocks)
             p = starts[b]
             starts[b] += 1
-            s[4 * p] = boxes[4 * i + 0]
-            s[4 * p + 1] = boxes[4 * i + 1]
-            s[4 * p + 2] = boxes[4 * i + 2]
-            s[4 * p + 3] = boxes[4 * i + 3]
+            memcpy(s + 4 * p, boxes + step * i, 4 * sizeof(coord_t))
             order[p] = i
     # starts[b] now ends block b
     if n_threads > 1 and blocks > 1:
@@ -529,25 +528,28 @@ cdef intp_t slot_count(const coord_t* s, intp_t n, double* base, double* inverse
     return slots_for(<double> bucket_of(top, low, inverse[0]) + 1)
 
 
-cdef bint one_tile(const coord_t* boxes, intp_t n, num_t width, num_t height, bint peer, num_t* x_min,
+cdef bint one_tile(const coord_t* boxes, intp_t step, intp_t n, num_t width, num_t height, bint peer, num_t* x_min,
                    num_t* y_min, num_t* y_max, bint sizes=False) noexcept nogil:
     """Do all the boxes fit in one tile at ``(x_min, y_min)`` (and, for the peer's corner, at
     ``(x_min, y_max - height)``)? Sets the extremes. The test is the one ``holds`` makes
     of every box; for floating boxes the peer's sweep may round differently, so
-    ``peer`` asks this of integer boxes only. ``sizes``: the rows are (x, y, w, h). Stops
-    (False) at the first box that widens the extent beyond the tile."""
+    ``peer`` asks this of integer boxes only. ``sizes``: the rows are (x, y, w, h). Row i
+    starts at ``boxes + step * i``. Stops (False) at the first box that widens the extent
+    beyond the tile."""
     cdef intp_t i
     cdef num_t x_high, x2, y2
+    cdef const coord_t* box
     if peer and not num_t is int64_t:
         return False
     x_min[0] = x_high = <num_t> boxes[0]
     y_min[0] = <num_t> boxes[1]
     y_max[0] = <num_t> boxes[3] + (<num_t> boxes[1] if sizes else 0)
     for i in range(n):
-        x2 = <num_t> boxes[4 * i + 2] + (<num_t> boxes[4 * i] if sizes else 0)
-        y2 = <num_t> boxes[4 * i + 3] + (<num_t> boxes[4 * i + 1] if sizes else 0)
-        x_min[0] = <num_t> boxes[4 * i] if <num_t> boxes[4 * i] < x_min[0] else x_min[0]
-        y_min[0] = <num_t> boxes[4 * i + 1] if <num_t> boxes[4 * i + 1] < y_min[0] else y_min[0]
+        box = boxes + step * i
+        x2 = <num_t> box[2] + (<num_t> box[0] if sizes else 0)
+        y2 = <num_t> box[3] + (<num_t> box[1] if sizes else 0)
+        x_min[0] = <num_t> box[0] if <num_t> box[0] < x_min[0] else x_min[0]
+        y_min[0] = <num_t> box[1] if <num_t> box[1] < y_min[0] else y_min[0]
         x_high = x2 if x2 > x_high else x_high
         y_max[0] = y2 if y2 > y_max[0] else y_max[0]
         if not (x_min[0] + width >= x_high and y_min[0] + height >= y_max[0]):  # the final test: monotonic
@@ -555,8 +557,9 @@ cdef bint one_tile(const coord_t* boxes, intp_t n, num_t width, num_t height, bi
     return x_min[0] + width >= x_high and y_min[0] + height >= y_max[0] and y_max[0] - height <= y_min[0]
 
 
-cdef int sort_and_sweep(const coord_t* boxes, intp_t n, num_t width, num_t height, int sweeps, int n_threads,
-                        intp_t* order, coord_t* s, intp_t* tile_of, Tiles* tiles, intp_t* counts) noexcept nogil:
+cdef int sort_and_sweep(const coord_t* boxes, intp_t step, intp_t n, num_t width, num_t height, int sweeps,
+                        int n_threads, intp_t* order, coord_t* s, intp_t* tile_of, Tiles* tiles,
+                        intp_t* counts) noexcept nogil:
     """Sort the rows into ``order`` and ``s``, then run the sweeps (``run``); -1 when out of memory.
 
     When every box fits in one tile, that tile is the answer of either sweep: no sweep
@@ -564,10 +567,10 @@ cdef int sort_and_sweep(const coord_t* boxes, intp_t n, num_t width, num_t heigh
     cdef double base = 0, inverse = 1
     cdef intp_t slots, k, p
     cdef num_t x_min, y_min, y_max
-    if one_tile(boxes, n, width, height, sweeps == PEER, &x_min, &y_min, &y_max):
+    if one_tile(boxes, step, n, width, height, sweeps == PEER, &x_min, &y_min, &y_max):
         k = 0 if sweeps == PEER else 1
         if sweeps == PEER:
-            if prepare(boxes, n, order, s, n_threads) < 0:
+            if prepare(boxes, step, n, order, s, n_threads) < 0:
                 return -1
         else:
             for p in range(n):
@@ -578,7 +581,7 @@ cdef int sort_and_sweep(const coord_t* boxes, intp_t n, num_t width, num_t heigh
         memset(tile_of + k * n, 0, n * sizeof(intp_t))
         counts[0] = counts[1] = 1
         return 0
-    if prepare(boxes, n, order, s, n_threads) < 0:
+    if prepare(boxes, step, n, order, s, n_threads) < 0:
         return -1
     slots = slot_count(s, n, &base, &inverse, <double> height)
     if sweeps == BOTH and n_threads > 1:
@@ -597,7 +600,7 @@ cdef int sort_and_sweep(const coord_t* boxes, intp_t n, num_t width, num_t heigh
     return 0
 
 
-cdef object run(const coord_t* boxes, intp_t n, num_t width, num_t height, int sweeps, int n_threads):
+cdef object run(const coord_t* boxes, intp_t step, intp_t n, num_t width, num_t height, int sweeps, int n_threads):
     """Sort, sweep and return ``(tiles, indptr, indices)``, or for PEER box-intersect-lib's
     list of ``((x, y), members)``.
 
@@ -621,11 +624,11 @@ cdef object run(const coord_t* boxes, intp_t n, num_t width, num_t height, int s
         if not failed and n:
             if n >= SERIAL_WITH_GIL:
                 with nogil:
-                    failed = sort_and_sweep(boxes, n, width, height, sweeps, n_threads, order, s, tile_of, tiles,
-                                            counts) < 0
+                    failed = sort_and_sweep(boxes, step, n, width, height, sweeps, n_threads, order, s, tile_of,
+                                            tiles, counts) < 0
             else:
-                failed = sort_and_sweep(boxes, n, width, height, sweeps, n_threads, order, s, tile_of, tiles,
-                                        counts) < 0
+                failed = sort_and_sweep(boxes, step, n, width, height, sweeps, n_threads, order, s, tile_of,
+                                        tiles, counts) < 0
         if failed or counts[0] < 0 or counts[1] < 0:
             raise MemoryError()
         if sweeps == PEER:
@@ -729,28 +732,29 @@ cdef list coverage_list(const num_t* data, const num_t* xs, intp_t count, const 
 
 
 def tile_cover(cnp.ndarray boxes not None, double width, double height, bint both, int n_threads):
-    """Cover xyxy ``boxes`` (a C-contiguous (n, 4) array of int32, int64, float32 or
-    float64) with ``width x height`` tiles by the banded sweep, or with ``both`` by the
-    better of the two sweeps (on two threads when ``n_threads > 1``).
+    """Cover xyxy ``boxes`` (an (n, 4) array of int32, int64, float32 or float64,
+    C-contiguous or row-strided: ``_kinds.has_rows``) with ``width x height`` tiles by the
+    banded sweep, or with ``both`` by the better of the two sweeps (on two threads when
+    ``n_threads > 1``).
 
     Returns ``(bad_row, cover)``: ``bad_row`` is the first box whose float64 size exceeds
     the tile (``check_fits_tile``'s rule) or -1, and ``cover`` is None or ``(tiles, indptr,
     indices)``. Tiles are int64 corners of ``floor(width) x floor(height)`` tiles for
     integer boxes, float64 corners for floating ones; members are listed by ascending index.
     """
-    cdef int kind = box_kind(boxes)
-    cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
+    cdef int kind = box_kind(boxes, True)
+    cdef intp_t n = cnp.PyArray_DIM(boxes, 0), step = row_step(boxes)
     cdef void* data = cnp.PyArray_DATA(boxes)
     cdef int sweeps = BOTH if both else BANDED
     cdef int64_t w_int = int_tile_floor(width)
     cdef int64_t h_int = int_tile_floor(height)
     if kind == KIND_INT32:
-        return cover(<const int32_t*> data, n, width, height, w_int, h_int, sweeps, n_threads, False)
+        return cover(<const int32_t*> data, step, n, width, height, w_int, h_int, sweeps, n_threads, False)
     if kind == KIND_INT64:
-        return cover(<const int64_t*> data, n, width, height, w_int, h_int, sweeps, n_threads, False)
+        return cover(<const int64_t*> data, step, n, width, height, w_int, h_int, sweeps, n_threads, False)
     if kind == KIND_FLOAT32:
-        return cover(<const float32_t*> data, n, width, height, w_int, h_int, sweeps, n_threads, False)
-    return cover(<const float64_t*> data, n, width, height, w_int, h_int, sweeps, n_threads, False)
+        return cover(<const float32_t*> data, step, n, width, height, w_int, h_int, sweeps, n_threads, False)
+    return cover(<const float64_t*> data, step, n, width, height, w_int, h_int, sweeps, n_threads, False)
 
 
 def peer_cover(cnp.ndarray boxes not None, width, height):
@@ -762,39 +766,40 @@ def peer_cover(cnp.ndarray boxes not None, width, height):
     members)``: tiles in opening order, corners as Python ints (floats for floating
     boxes), members a uint32 array in sweep order.
     """
-    cdef int kind = box_kind(boxes)
-    cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
+    cdef int kind = box_kind(boxes, True)
+    cdef intp_t n = cnp.PyArray_DIM(boxes, 0), step = row_step(boxes)
     cdef void* data = cnp.PyArray_DATA(boxes)
     cdef int64_t w_int = int_tile_size(width)
     cdef int64_t h_int = int_tile_size(height)
     cdef double w = w_int, h = h_int
     if kind == KIND_INT32:
-        return cover(<const int32_t*> data, n, w, h, w_int, h_int, PEER, 1, True)
+        return cover(<const int32_t*> data, step, n, w, h, w_int, h_int, PEER, 1, True)
     if kind == KIND_INT64:
-        return cover(<const int64_t*> data, n, w, h, w_int, h_int, PEER, 1, True)
+        return cover(<const int64_t*> data, step, n, w, h, w_int, h_int, PEER, 1, True)
     if kind == KIND_FLOAT32:
-        return cover(<const float32_t*> data, n, w, h, w_int, h_int, PEER, 1, True)
-    return cover(<const float64_t*> data, n, w, h, w_int, h_int, PEER, 1, True)
+        return cover(<const float32_t*> data, step, n, w, h, w_int, h_int, PEER, 1, True)
+    return cover(<const float64_t*> data, step, n, w, h, w_int, h_int, PEER, 1, True)
 
 
 def peer_one_tile(cnp.ndarray boxes not None, width, height):
-    """box-intersect-lib's coverage of checked xywh ``boxes`` (a C-contiguous (n, 4) array
-    of int32 or int64) when all fit in one ``width x height`` tile (non-negative ints),
-    read as they are (no xyxy copy): ``[((x, y), members)]`` as :func:`peer_cover` gives.
+    """box-intersect-lib's coverage of checked xywh ``boxes`` (an (n, 4) array of int32 or
+    int64 with ``_kinds.has_rows``) when all fit in one ``width x height`` tile
+    (non-negative ints), read as they are (no xyxy copy): ``[((x, y), members)]`` as
+    :func:`peer_cover` gives.
     None for floating boxes, no boxes, a size <= 0 or more than one tile: the general
     path then answers, or raises."""
-    cdef int kind = box_kind(boxes)
-    cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
+    cdef int kind = box_kind(boxes, True)
+    cdef intp_t n = cnp.PyArray_DIM(boxes, 0), step = row_step(boxes)
     cdef void* data = cnp.PyArray_DATA(boxes)
     cdef int64_t w = int_tile_size(width), h = int_tile_size(height)
     if kind == KIND_INT32:
-        return one_tile_sizes(<const int32_t*> data, n, w, h)
+        return one_tile_sizes(<const int32_t*> data, step, n, w, h)
     if kind == KIND_INT64:
-        return one_tile_sizes(<const int64_t*> data, n, w, h)
+        return one_tile_sizes(<const int64_t*> data, step, n, w, h)
     return None
 
 
-cdef object one_tile_sizes(const coord_t* boxes, intp_t n, int64_t width, int64_t height):
+cdef object one_tile_sizes(const coord_t* boxes, intp_t step, intp_t n, int64_t width, int64_t height):
     """``peer_one_tile`` for integer rows (x, y, w, h): sizes checked, one tile tested, the
     members sorted by (x, y), ties by index, as the peer's sweep meets them."""
     cdef intp_t i
@@ -803,15 +808,15 @@ cdef object one_tile_sizes(const coord_t* boxes, intp_t n, int64_t width, int64_
     cdef uint32_t* view
     cdef intp_t* order
     cdef coord_t* s
-    if n == 0 or not one_tile(boxes, n, width, height, True, &x_min, &y_min, &y_max, True):
+    if n == 0 or not one_tile(boxes, step, n, width, height, True, &x_min, &y_min, &y_max, True):
         return None
     for i in range(n):
-        if boxes[4 * i + 2] <= 0 or boxes[4 * i + 3] <= 0:
+        if boxes[step * i + 2] <= 0 or boxes[step * i + 3] <= 0:
             return None
     order = <intp_t*> malloc(n * sizeof(intp_t))
     s = <coord_t*> malloc(n * 4 * sizeof(coord_t))
     try:
-        if order == NULL or s == NULL or prepare(boxes, n, order, s, 1) < 0:  # (x, y) lead both layouts
+        if order == NULL or s == NULL or prepare(boxes, step, n, order, s, 1) < 0:  # (x, y) lead both layouts
             raise MemoryError()
         members = cnp.PyArray_EMPTY(1, &length, cnp.NPY_UINT32, 0)
         view = <uint32_t*> cnp.PyArray_DATA(members)
@@ -823,19 +828,20 @@ cdef object one_tile_sizes(const coord_t* boxes, intp_t n, int64_t width, int64_
         free(s)
 
 
-cdef object cover(const coord_t* boxes, intp_t n, double width, double height, int64_t w_int, int64_t h_int,
-                  int sweeps, int n_threads, bint exact):
+cdef object cover(const coord_t* boxes, intp_t step, intp_t n, double width, double height, int64_t w_int,
+                  int64_t h_int, int sweeps, int n_threads, bint exact):
     """The size check (float64, or exact integers with ``exact``), then the sweeps in the
-    boxes' arithmetic (int64 tiles of ``w_int x h_int`` for integers)."""
+    boxes' arithmetic (int64 tiles of ``w_int x h_int`` for integers); box i at
+    ``boxes + step * i``."""
     cdef intp_t bad
     if n >= SERIAL_WITH_GIL:
         with nogil:
-            bad = first_too_big(boxes, n, width, height, w_int, h_int, exact)
+            bad = first_too_big(boxes, step, n, width, height, w_int, h_int, exact)
     else:
-        bad = first_too_big(boxes, n, width, height, w_int, h_int, exact)
+        bad = first_too_big(boxes, step, n, width, height, w_int, h_int, exact)
     if bad >= 0:
         return bad, None
     if coord_t is int32_t or coord_t is int64_t:
-        return -1, run(boxes, n, w_int, h_int, sweeps, n_threads)
+        return -1, run(boxes, step, n, w_int, h_int, sweeps, n_threads)
     else:
-        return -1, run(boxes, n, width, height, sweeps, n_threads)
+        return -1, run(boxes, step, n, width, height, sweeps, n_threads)

@@ -19,9 +19,9 @@ class StaticIndex:
     ) -> npt.NDArray[np.intp] | npt.NDArray[np.uint32]: ...
     def query_many(
         self,
-        queries: _Boxes,  # C-contiguous (m, 4) xyxy, read through a raw pointer
+        queries: _Boxes,  # (m, 4) xyxy, C-contiguous or row-strided, read through a raw pointer
         touching: bool,
         n_threads: int,
     ) -> npt.NDArray[np.intp] | int: ...
 
-def build(boxes: _Boxes) -> StaticIndex | int: ...  # C-contiguous (n, 4) xyxy, read through a raw pointer
+def build(boxes: _Boxes) -> StaticIndex | int: ...  # (n, 4) xyxy, C-contiguous or row-strided, copied

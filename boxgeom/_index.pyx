@@ -40,7 +40,7 @@ from boxgeom._box cimport closed_overlap, has_area, open_overlap
 from boxgeom._buffer cimport Buffer, buffer_borrow, buffer_free, buffer_init, buffer_reserve
 from boxgeom._cells cimport cell_of
 from boxgeom._checks cimport EXACT, BoxFormat, read_box
-from boxgeom._kinds cimport KIND_FLOAT32, KIND_FLOAT64, KIND_INT32, KIND_INT64, box_kind
+from boxgeom._kinds cimport KIND_FLOAT32, KIND_FLOAT64, KIND_INT32, KIND_INT64, box_kind, row_step
 from boxgeom._sort cimport BLOCK, LEAF, sort_ids, sort_room
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint32_t
 
@@ -509,22 +509,23 @@ cdef class StaticIndex:
         query); the copy into the result then reads the queries in index order, so the
         thread count never matters.
         """
-        cdef int kind = box_kind(queries)
-        cdef intp_t m = cnp.PyArray_DIM(queries, 0)
+        cdef int kind = box_kind(queries, True)
+        cdef intp_t m = cnp.PyArray_DIM(queries, 0), step = row_step(queries)
         cdef void* data = cnp.PyArray_DATA(queries)
         if kind == KIND_INT32:
-            return query_many(self, <const int32_t*> data, m, touching, n_threads)
+            return query_many(self, <const int32_t*> data, step, m, touching, n_threads)
         if kind == KIND_INT64:
-            return query_many(self, <const int64_t*> data, m, touching, n_threads)
+            return query_many(self, <const int64_t*> data, step, m, touching, n_threads)
         if kind == KIND_FLOAT32:
-            return query_many(self, <const float32_t*> data, m, touching, n_threads)
-        return query_many(self, <const float64_t*> data, m, touching, n_threads)
+            return query_many(self, <const float32_t*> data, step, m, touching, n_threads)
+        return query_many(self, <const float64_t*> data, step, m, touching, n_threads)
 
 
-cdef object query_many(StaticIndex index, const coord_t* queries, intp_t m, bint touching, int n_threads):
-    """``StaticIndex.query_many`` for one coordinate type."""
+cdef object query_many(StaticIndex index, const coord_t* queries, intp_t step, intp_t m, bint touching,
+                       int n_threads):
+    """``StaticIndex.query_many`` for one coordinate type (query q at ``queries + step * q``)."""
     cdef intp_t chunks = (m + CHUNK - 1) // CHUNK, c, q, k, total = 0
-    cdef intp_t bad = first_inexact(queries, m)
+    cdef intp_t bad = first_inexact(queries, step, m)
     cdef Buffer* buffers
     cdef intp_t* order        # visit order: position -> query
     cdef Found* found         # per query, and a last one for the end of the result
@@ -542,10 +543,10 @@ cdef object query_many(StaticIndex index, const coord_t* queries, intp_t m, bint
         if buffers == NULL or order == NULL or found == NULL:
             raise MemoryError()
         with nogil:
-            failed = not visit_order(index, queries, m, order)
+            failed = not visit_order(index, queries, step, m, order)
             if not failed:
                 for c in prange(chunks, schedule="guided", num_threads=n_threads):
-                    query_chunk(index, queries, order, m, c, touching, &buffers[c], found)
+                    query_chunk(index, queries, step, order, m, c, touching, &buffers[c], found)
                 for c in range(chunks):
                     failed = failed or buffers[c].failed
             if not failed:
@@ -576,14 +577,16 @@ cdef inline intp_t level_size(StaticIndex index, intp_t l) noexcept nogil:
     return index.starts[index.levels[l].base + index.levels[l].nx * index.levels[l].ny] - index.starts[index.levels[l].base]
 
 
-cdef bint visit_order(StaticIndex index, const coord_t* queries, intp_t m, intp_t* order) noexcept nogil:
+cdef bint visit_order(StaticIndex index, const coord_t* queries, intp_t step, intp_t m,
+                      intp_t* order) noexcept nogil:
     """Fill ``order`` with the queries sorted (stably) by the grid cell of their corner in
     the largest level, its rows coarsened to at most about one key per query (a counting
     sort): consecutive searches then read neighbouring rows, mostly just past
     where the previous one stopped (which :func:`search` prefetches). The counts and
     keys are uint32 (half the memory to hop around in). Identity order for few queries,
-    a brute-force index, or 2**32 queries or keys and more. False when out of memory."""
-    cdef intp_t p, q, l, main = 0, step, rows, keys = UINT32_MAX, k
+    a brute-force index, or 2**32 queries or keys and more (query q at ``queries + step * q``).
+    False when out of memory."""
+    cdef intp_t p, q, l, main = 0, coarse, rows, keys = UINT32_MAX, k
     cdef double inv_rows
     cdef const Level* level
     cdef uint32_t* start = NULL
@@ -593,10 +596,10 @@ cdef bint visit_order(StaticIndex index, const coord_t* queries, intp_t m, intp_
             if level_size(index, l) > level_size(index, main):
                 main = l
         level = &index.levels[main]
-        step = (level.nx * level.ny + m - 1) // m
-        step = step if step > 1 else 1
-        rows = (level.ny + step - 1) // step
-        inv_rows = level.inv_y / step
+        coarse = (level.nx * level.ny + m - 1) // m
+        coarse = coarse if coarse > 1 else 1
+        rows = (level.ny + coarse - 1) // coarse
+        inv_rows = level.inv_y / coarse
         keys = level.nx * rows
     if keys >= UINT32_MAX:
         for q in range(m):
@@ -609,8 +612,8 @@ cdef bint visit_order(StaticIndex index, const coord_t* queries, intp_t m, intp_
         free(key)
         return False
     for q in range(m):
-        k = cell_of(<double> queries[4 * q + 0], level.ox, level.inv_x, level.nx) * rows + \
-            cell_of(<double> queries[4 * q + 1], level.oy, inv_rows, rows)
+        k = cell_of(<double> queries[step * q + 0], level.ox, level.inv_x, level.nx) * rows + \
+            cell_of(<double> queries[step * q + 1], level.oy, inv_rows, rows)
         key[q] = <uint32_t> k
         start[k + 1] += 1
     for k in range(keys):
@@ -624,8 +627,8 @@ cdef bint visit_order(StaticIndex index, const coord_t* queries, intp_t m, intp_
     return True
 
 
-cdef void query_chunk(StaticIndex index, const coord_t* queries, const intp_t* order, intp_t m, intp_t c,
-                      bint touching, Buffer* buffer, Found* found) noexcept nogil:
+cdef void query_chunk(StaticIndex index, const coord_t* queries, intp_t step, const intp_t* order, intp_t m,
+                      intp_t c, bint touching, Buffer* buffer, Found* found) noexcept nogil:
     """The queries at positions ``c * CHUNK:`` of ``order`` (up to CHUNK of them): their
     sorted ids appended to ``buffer`` (intp) and, once it is complete, where they are and
     how many to ``found[query]``; ``buffer.failed`` when memory runs out."""
@@ -641,11 +644,11 @@ cdef void query_chunk(StaticIndex index, const coord_t* queries, const intp_t* o
     for p in range(first, stop):
         q = order[p]
         if p + PREFETCH < stop:
-            prefetch(queries, 4 * order[p + PREFETCH] * <intp_t> sizeof(coord_t))
-        x1 = <double> queries[4 * q]
-        y1 = <double> queries[4 * q + 1]
-        x2 = <double> queries[4 * q + 2]
-        y2 = <double> queries[4 * q + 3]
+            prefetch(queries + step * order[p + PREFETCH], 0)
+        x1 = <double> queries[step * q]
+        y1 = <double> queries[step * q + 1]
+        x2 = <double> queries[step * q + 2]
+        y2 = <double> queries[step * q + 3]
         before = buffer.size
         if touching or (x1 < x2 and y1 < y2):
             index._search(x1, y1, x2, y2, touching, buffer)
@@ -712,47 +715,48 @@ cdef inline void copy_block(intp_t* first, intp_t* second, const Found* found, i
         second += k
 
 
-cdef intp_t first_inexact(const coord_t* boxes, intp_t n) noexcept nogil:
-    """First row of int64 ``boxes`` with a coordinate beyond +-2**53 (not exact in
-    float64), or -1 (always -1 for the other types)."""
+cdef intp_t first_inexact(const coord_t* boxes, intp_t step, intp_t n) noexcept nogil:
+    """First row of int64 ``boxes`` (row i at ``boxes + step * i``) with a coordinate beyond
+    +-2**53 (not exact in float64), or -1 (always -1 for the other types)."""
     cdef intp_t i, c
     cdef int64_t limit = <int64_t> EXACT
     if coord_t is int64_t:
         for i in range(n):
             for c in range(4):
-                if boxes[4 * i + c] > limit or boxes[4 * i + c] < -limit:
+                if boxes[step * i + c] > limit or boxes[step * i + c] < -limit:
                     return i
     return -1
 
 
-cdef bint fits_int32(const int64_t* boxes, intp_t n) noexcept nogil:
+cdef bint fits_int32(const int64_t* boxes, intp_t step, intp_t n) noexcept nogil:
     """True if every coordinate fits in int32 (the rows are then stored as int32)."""
     cdef intp_t i
     cdef int c
     for i in range(n):
         for c in range(4):
-            if boxes[4 * i + c] > 2147483647 or boxes[4 * i + c] < -2147483648:
+            if boxes[step * i + c] > 2147483647 or boxes[step * i + c] < -2147483648:
                 return False
     return True
 
 
 def build(cnp.ndarray boxes not None):
-    """Index validated xyxy ``boxes`` (a C-contiguous (n, 4) array of int32, int64, float32
-    or float64); return the StaticIndex, or the int row of the first int64 box with a
-    coordinate beyond +-2**53."""
-    cdef int kind = box_kind(boxes)
-    cdef intp_t n = cnp.PyArray_DIM(boxes, 0)
+    """Index validated xyxy ``boxes`` (an (n, 4) array of int32, int64, float32 or float64,
+    C-contiguous or row-strided: ``_kinds.has_rows``); return the StaticIndex, or the int
+    row of the first int64 box with a coordinate beyond +-2**53. The index keeps its own
+    copy of the rows, never a reference to ``boxes``."""
+    cdef int kind = box_kind(boxes, True)
+    cdef intp_t n = cnp.PyArray_DIM(boxes, 0), step = row_step(boxes)
     cdef void* data = cnp.PyArray_DATA(boxes)
     if kind == KIND_INT32:
-        return _build(<const int32_t*> data, n)
+        return _build(<const int32_t*> data, step, n)
     if kind == KIND_INT64:
-        return _build(<const int64_t*> data, n)
+        return _build(<const int64_t*> data, step, n)
     if kind == KIND_FLOAT32:
-        return _build(<const float32_t*> data, n)
-    return _build(<const float64_t*> data, n)
+        return _build(<const float32_t*> data, step, n)
+    return _build(<const float64_t*> data, step, n)
 
 
-cdef object _build(const coord_t* boxes, intp_t n):
+cdef object _build(const coord_t* boxes, intp_t step, intp_t n):
     cdef intp_t i, k, cells = 1, bad
     cdef StaticIndex index = StaticIndex.__new__(StaticIndex)
     cdef uint32_t* band = NULL
@@ -762,9 +766,9 @@ cdef object _build(const coord_t* boxes, intp_t n):
                                                                      else sizeof(float64_t))
     cdef bint small_ints = False
     with nogil:
-        bad = first_inexact(boxes, n)
+        bad = first_inexact(boxes, step, n)
         if coord_t is int64_t:
-            small_ints = fits_int32(boxes, n)
+            small_ints = fits_int32(boxes, step, n)
     if bad >= 0:
         return bad
     index.n = n
@@ -786,11 +790,11 @@ cdef object _build(const coord_t* boxes, intp_t n):
     try:
         with nogil:
             if n <= SMALL:
-                failed = not build_small(boxes, n, index)
+                failed = not build_small(boxes, step, n, index)
             else:
                 band = <uint32_t*> malloc(n * sizeof(uint32_t))
                 key = <intp_t*> malloc(n * sizeof(intp_t))
-                failed = band == NULL or key == NULL or not build_grid(boxes, n, index, band, key)
+                failed = band == NULL or key == NULL or not build_grid(boxes, step, n, index, band, key)
         if failed:
             raise MemoryError()
         return index
@@ -799,24 +803,25 @@ cdef object _build(const coord_t* boxes, intp_t n):
         free(key)
 
 
-cdef inline void store_row(void* rows, int kind, intp_t p, const coord_t* boxes, intp_t i) noexcept nogil:
-    """Row i of ``boxes`` into row p of ``rows``, in the storage type."""
+cdef inline void store_row(void* rows, int kind, intp_t p, const coord_t* box) noexcept nogil:
+    """``box`` into row p of ``rows``, in the storage type."""
     cdef int c
     if kind == KIND_INT32:
         for c in range(4):
-            (<int32_t*> rows)[ROW * p + c] = <int32_t> boxes[4 * i + c]
+            (<int32_t*> rows)[ROW * p + c] = <int32_t> box[c]
     elif kind == KIND_FLOAT32:
         for c in range(4):
-            (<float32_t*> rows)[ROW * p + c] = <float32_t> boxes[4 * i + c]
+            (<float32_t*> rows)[ROW * p + c] = <float32_t> box[c]
     else:
         for c in range(4):
-            (<float64_t*> rows)[ROW * p + c] = <float64_t> boxes[4 * i + c]
+            (<float64_t*> rows)[ROW * p + c] = <float64_t> box[c]
 
 
-cdef bint build_small(const coord_t* boxes, intp_t n, StaticIndex index) noexcept nogil:
+cdef bint build_small(const coord_t* boxes, intp_t step, intp_t n, StaticIndex index) noexcept nogil:
     """One level, one cell: the rows in input order."""
     cdef intp_t i
     cdef Band b
+    cdef const coord_t* box
     memset(&b, 0, sizeof(Band))
     index.starts = <intp_t*> malloc(2 * sizeof(intp_t))
     if index.starts == NULL:
@@ -824,8 +829,9 @@ cdef bint build_small(const coord_t* boxes, intp_t n, StaticIndex index) noexcep
     index.starts[0] = 0
     index.starts[1] = n
     for i in range(n):
-        band_add(&b, <double> boxes[4 * i + 0], <double> boxes[4 * i + 1], <double> boxes[4 * i + 2], <double> boxes[4 * i + 3])
-        store_row(index.rows, index.kind, i, boxes, i)
+        box = boxes + step * i
+        band_add(&b, <double> box[0], <double> box[1], <double> box[2], <double> box[3])
+        store_row(index.rows, index.kind, i, box)
         index.ids[i] = i
     index.n_levels = 1
     index.levels[0].nx = index.levels[0].ny = 1
@@ -837,8 +843,10 @@ cdef bint build_small(const coord_t* boxes, intp_t n, StaticIndex index) noexcep
     return True
 
 
-cdef bint build_grid(const coord_t* boxes, intp_t n, StaticIndex index, uint32_t* band, intp_t* key) noexcept nogil:
-    """Size bands, levels, cells, then a counting sort of the rows by cell."""
+cdef bint build_grid(const coord_t* boxes, intp_t step, intp_t n, StaticIndex index, uint32_t* band,
+                     intp_t* key) noexcept nogil:
+    """Size bands, levels, cells, then a counting sort of the rows by cell (box i at
+    ``boxes + step * i``)."""
     cdef intp_t i, c, cells = 0, p, low = BANDS, high = -1, used = 0
     cdef double x1, y1, x2, y2
     cdef const Level* level
@@ -847,10 +855,10 @@ cdef bint build_grid(const coord_t* boxes, intp_t n, StaticIndex index, uint32_t
     cdef Band* bands
     cdef uint32_t* level_of
     for i in range(n):
-        x1 = boxes[4 * i]
-        y1 = boxes[4 * i + 1]
-        x2 = boxes[4 * i + 2]
-        y2 = boxes[4 * i + 3]
+        x1 = boxes[step * i]
+        y1 = boxes[step * i + 1]
+        x2 = boxes[step * i + 2]
+        y2 = boxes[step * i + 3]
         band[i] = band_of(x2 - x1 if x2 - x1 > y2 - y1 else y2 - y1)
         low = band[i] if band[i] < low else low
         high = band[i] if band[i] > high else high
@@ -862,8 +870,8 @@ cdef bint build_grid(const coord_t* boxes, intp_t n, StaticIndex index, uint32_t
         return False
     for i in range(n):
         band[i] -= low
-        band_add(&bands[band[i]], <double> boxes[4 * i], <double> boxes[4 * i + 1], <double> boxes[4 * i + 2],
-                 <double> boxes[4 * i + 3])
+        band_add(&bands[band[i]], <double> boxes[step * i], <double> boxes[step * i + 1],
+                 <double> boxes[step * i + 2], <double> boxes[step * i + 3])
     for c in range(high - low + 1):
         used += bands[c].count > 0
     levels = <Level*> calloc(used, sizeof(Level))
@@ -882,8 +890,8 @@ cdef bint build_grid(const coord_t* boxes, intp_t n, StaticIndex index, uint32_t
     index.starts = starts
     for i in range(n):
         level = &index.levels[level_of[band[i]]]
-        key[i] = level.base + cell_of(<double> boxes[4 * i + 0], level.ox, level.inv_x, level.nx) * level.ny \
-            + cell_of(<double> boxes[4 * i + 1], level.oy, level.inv_y, level.ny)
+        key[i] = level.base + cell_of(<double> boxes[step * i + 0], level.ox, level.inv_x, level.nx) * level.ny \
+            + cell_of(<double> boxes[step * i + 1], level.oy, level.inv_y, level.ny)
         starts[key[i] + 1] += 1
     free(level_of)
     for c in range(cells):
@@ -892,7 +900,7 @@ cdef bint build_grid(const coord_t* boxes, intp_t n, StaticIndex index, uint32_t
     for i in range(n):
         p = starts[key[i]]
         starts[key[i]] = p + 1
-        store_row(index.rows, index.kind, p, boxes, i)
+        store_row(index.rows, index.kind, p, boxes + step * i)
         index.ids[p] = i
     for c in range(cells, 0, -1):
         starts[c] = starts[c - 1]

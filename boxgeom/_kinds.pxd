@@ -13,6 +13,10 @@
 #     ...
 #
 # Kernels below the entry point take raw pointers or typed memoryviews of ``coord_t``.
+# A raw pointer to input boxes comes with their row step in values (``row_step``: 4 for
+# C-contiguous boxes, more for a view such as ``dets[:, :4]``). A loop that the compiler
+# vectorises only at a constant step is an inline function, called with a literal 4 when
+# the step is 4 and with the step otherwise (``_pairs.box_extent``).
 
 cimport numpy as cnp
 

@@ -36,7 +36,7 @@ from boxgeom._box cimport has_area
 from boxgeom._brute cimport brute_pairs
 from boxgeom._buffer cimport Buffer, buffer_free, buffers_total
 from boxgeom._csr cimport fill_csr
-from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, same_kind
+from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, row_step, same_kind
 from boxgeom._sort cimport float_key, float_unkey, radix_sort, sort_intp
 from boxgeom._strips cimport StripBins, StripPlan, bin_strips, join_items, join_strips
 from boxgeom._sweep cimport sweep_pairs
@@ -78,27 +78,30 @@ def find_pairs(cnp.ndarray query not None, cnp.ndarray index not None, *, bint s
                int n_threads, int method=METHOD_AUTO):
     """Return the sorted (2, k) intp pairs of overlapping boxes of ``query`` and ``index``.
 
-    Both are validated C-contiguous (n, 4) xyxy boxes of one dtype (int32, int64, float32
-    or float64). With ``self_join`` they are one set (pass it twice): each unordered pair
-    once, as (i, j) with i < j. Otherwise (row of ``query``, row of ``index``). ``touching``
-    also pairs boxes that share only an edge or a corner; ``n_threads`` is the caller's
-    effective thread count; ``method`` a value of ``METHOD_CODES``.
+    Both are validated (n, 4) xyxy boxes of one dtype (int32, int64, float32 or float64),
+    C-contiguous or row-strided (``_kinds.has_rows``; read in place). With ``self_join``
+    they are one set (pass it twice): each unordered pair once, as (i, j) with i < j.
+    Otherwise (row of ``query``, row of ``index``). ``touching`` also pairs boxes that
+    share only an edge or a corner; ``n_threads`` is the caller's effective thread count;
+    ``method`` a value of ``METHOD_CODES``.
     """
-    cdef int kind = same_kind(query, index, 4)
+    cdef int kind = same_kind(query, index, 4, True)
     cdef bint identical = query is index
     cdef intp_t n_query = cnp.PyArray_DIM(query, 0), n_index = cnp.PyArray_DIM(index, 0)
+    cdef intp_t query_step = row_step(query), index_step = row_step(index)
+    cdef void* query_data = cnp.PyArray_DATA(query)
+    cdef void* index_data = cnp.PyArray_DATA(index)
     if kind == KIND_INT32:
-        return engine(<const int32_t*> cnp.PyArray_DATA(query), n_query, <const int32_t*> cnp.PyArray_DATA(index),
-                      n_index, identical, self_join, touching, n_threads, method)
+        return engine(<const int32_t*> query_data, n_query, query_step, <const int32_t*> index_data, n_index,
+                      index_step, identical, self_join, touching, n_threads, method)
     if kind == KIND_INT64:
-        return engine(<const int64_t*> cnp.PyArray_DATA(query), n_query, <const int64_t*> cnp.PyArray_DATA(index),
-                      n_index, identical, self_join, touching, n_threads, method)
+        return engine(<const int64_t*> query_data, n_query, query_step, <const int64_t*> index_data, n_index,
+                      index_step, identical, self_join, touching, n_threads, method)
     if kind == KIND_FLOAT32:
-        return engine(<const float32_t*> cnp.PyArray_DATA(query), n_query,
-                      <const float32_t*> cnp.PyArray_DATA(index), n_index, identical, self_join, touching, n_threads,
-                      method)
-    return engine(<const float64_t*> cnp.PyArray_DATA(query), n_query, <const float64_t*> cnp.PyArray_DATA(index),
-                  n_index, identical, self_join, touching, n_threads, method)
+        return engine(<const float32_t*> query_data, n_query, query_step, <const float32_t*> index_data, n_index,
+                      index_step, identical, self_join, touching, n_threads, method)
+    return engine(<const float64_t*> query_data, n_query, query_step, <const float64_t*> index_data, n_index,
+                  index_step, identical, self_join, touching, n_threads, method)
 
 
 cdef inline object no_pairs():
@@ -108,15 +111,18 @@ cdef inline object no_pairs():
     return cnp.PyArray_EMPTY(2, dims, cnp.NPY_INTP, 0)
 
 
-cdef object engine(const coord_t* query, intp_t n_query, const coord_t* index, intp_t n_index, bint identical,
-                   bint self_join, bint touching, int n_threads, int method):
-    """``find_pairs`` on raw boxes; ``identical``: both arguments were the same array."""
+cdef object engine(const coord_t* query, intp_t n_query, intp_t query_step, const coord_t* index, intp_t n_index,
+                   intp_t index_step, bint identical, bint self_join, bint touching, int n_threads, int method):
+    """``find_pairs`` on raw boxes (box i of a set at ``step * i`` values from its first);
+    ``identical``: both arguments were the same array."""
     cdef intp_t n_total = n_query if self_join else n_query + n_index
     cdef intp_t limit = (<intp_t> 1) << PACKED_BITS
     cdef uint64_t tests
     cdef bint sweep
     cdef Sizes sizes
     cdef double in_x = 1.0, in_both = 1.0
+    cdef bint same = self_join or identical, measured = False
+    cdef double extents[8]  # ``set_extents``: the query set's, then that of both sets
     if n_query == 0 or n_index == 0:
         return no_pairs()
     sizes.widths = NULL
@@ -128,23 +134,28 @@ cdef object engine(const coord_t* query, intp_t n_query, const coord_t* index, i
                 else (<uint64_t> n_query) * <uint64_t> n_index
             sweep = method == METHOD_SWEEP
             if method == METHOD_AUTO and tests <= BRUTE:
-                return brute_pairs(query, n_query, index, n_index, self_join, touching)
+                return brute_pairs(query, n_query, query_step, index, n_index, index_step, self_join, touching)
             if method == METHOD_AUTO and n_total >= SMALL:
-                sample_sizes(query, n_query, index, n_index, identical, &sizes)
-                overlap_odds(query, n_query, index, n_index, &sizes, &in_x, &in_both)
+                sample_sizes(query, n_query, query_step, index, n_index, index_step, identical, &sizes)
+                set_extents(query, n_query, query_step, index, n_index, index_step, same, extents)
+                measured = True
+                overlap_odds(&sizes, extents + 4, &in_x, &in_both)
                 if tests <= BRUTE_DENSE and in_both >= 0.01:  # DENSE
-                    return brute_pairs(query, n_query, index, n_index, self_join, touching)
+                    return brute_pairs(query, n_query, query_step, index, n_index, index_step, self_join, touching)
                 sweep = sweep or <double> tests * in_x < <double> (SWEEP_CANDIDATES * n_total)
             elif method == METHOD_AUTO:
                 sweep = True
         if n_total < parallel_from:
             n_threads = 1  # a parallel region costs more than the work
         if sweep:
-            return sweep_path(query, n_query, index, n_index, self_join, touching, n_threads,
-                              n_query < limit and n_index < limit)
+            return sweep_path(query, n_query, query_step, index, n_index, index_step, self_join, touching,
+                              n_threads, n_query < limit and n_index < limit)
         if sizes.widths == NULL:
-            sample_sizes(query, n_query, index, n_index, identical, &sizes)
-        return strip_path(query, n_query, index, n_index, identical, self_join, touching, n_threads, &sizes)
+            sample_sizes(query, n_query, query_step, index, n_index, index_step, identical, &sizes)
+        if not measured:
+            set_extents(query, n_query, query_step, index, n_index, index_step, same, extents)
+        return strip_path(query, n_query, query_step, index, n_index, index_step, identical, self_join, touching,
+                          n_threads, &sizes, extents + (0 if same else 4))
     finally:
         free(sizes.widths)
 
@@ -168,18 +179,26 @@ cdef inline intp_t sample_count(intp_t n) noexcept nogil:
     return (n + step - 1) // step
 
 
-cdef void sample_of(const coord_t* boxes, intp_t n, double* widths, double* heights) noexcept nogil:
-    """Widths and heights (float64 coordinates subtracted) of ``boxes[::max(1, n // SAMPLE)]``."""
-    cdef intp_t step = max(1, n // SAMPLE), count = sample_count(n), i
-    cdef const coord_t* box
+cdef inline void sizes_of(const coord_t* boxes, intp_t step, intp_t count, double* widths,
+                          double* heights) noexcept nogil:
+    """Widths and heights (float64 coordinates subtracted) of ``count`` boxes, ``step`` values apart."""
+    cdef intp_t i
     for i in range(count):
-        box = boxes + 4 * i * step
-        widths[i] = <double> box[2] - <double> box[0]
-        heights[i] = <double> box[3] - <double> box[1]
+        widths[i] = <double> boxes[step * i + 2] - <double> boxes[step * i]
+        heights[i] = <double> boxes[step * i + 3] - <double> boxes[step * i + 1]
 
 
-cdef int sample_sizes(const coord_t* query, intp_t n_query, const coord_t* index, intp_t n_index, bint identical,
-                      Sizes* sizes) except -1:
+cdef void sample_of(const coord_t* boxes, intp_t step, intp_t n, double* widths, double* heights) noexcept nogil:
+    """Widths and heights (``sizes_of``) of ``boxes[::max(1, n // SAMPLE)]`` (box i at ``boxes + step * i``)."""
+    cdef intp_t every = max(1, n // SAMPLE)
+    if step * every == 4:  # C-contiguous rows, all sampled: a constant step, which the compiler vectorises
+        sizes_of(boxes, 4, sample_count(n), widths, heights)
+    else:
+        sizes_of(boxes, step * every, sample_count(n), widths, heights)
+
+
+cdef int sample_sizes(const coord_t* query, intp_t n_query, intp_t query_step, const coord_t* index, intp_t n_index,
+                      intp_t index_step, bint identical, Sizes* sizes) except -1:
     """Sample the sizes of both sets (of the query set only if ``identical``)."""
     sizes.n1 = sample_count(n_query)
     sizes.n2 = 0 if identical else sample_count(n_index)
@@ -187,9 +206,9 @@ cdef int sample_sizes(const coord_t* query, intp_t n_query, const coord_t* index
     if sizes.widths == NULL:
         raise MemoryError()
     sizes.heights = sizes.widths + sizes.n1 + sizes.n2
-    sample_of(query, n_query, sizes.widths, sizes.heights)
+    sample_of(query, query_step, n_query, sizes.widths, sizes.heights)
     if not identical:
-        sample_of(index, n_index, sizes.widths + sizes.n1, sizes.heights + sizes.n1)
+        sample_of(index, index_step, n_index, sizes.widths + sizes.n1, sizes.heights + sizes.n1)
     return 0
 
 
@@ -233,51 +252,61 @@ cdef inline double mean(const double* a, intp_t n) noexcept nogil:
     return (0.0 + pairwise_sum(a, n)) / <double> n
 
 
-cdef void box_extent(const coord_t* boxes, intp_t n, double* extent) noexcept nogil:
-    """(min x1, min y1, max x2, max y2) of n >= 1 boxes, as float64."""
+cdef inline void extent_of(const coord_t* boxes, intp_t step, intp_t n, double* extent) noexcept nogil:
+    """``box_extent``'s scan (inlined, so that a constant ``step`` reaches the loop)."""
     cdef intp_t i
     cdef coord_t x0 = boxes[0], y0 = boxes[1], x1 = boxes[2], y1 = boxes[3]
+    cdef const coord_t* box
     for i in range(1, n):
-        if boxes[4 * i] < x0:
-            x0 = boxes[4 * i]
-        if boxes[4 * i + 1] < y0:
-            y0 = boxes[4 * i + 1]
-        if boxes[4 * i + 2] > x1:
-            x1 = boxes[4 * i + 2]
-        if boxes[4 * i + 3] > y1:
-            y1 = boxes[4 * i + 3]
+        box = boxes + step * i
+        if box[0] < x0:
+            x0 = box[0]
+        if box[1] < y0:
+            y0 = box[1]
+        if box[2] > x1:
+            x1 = box[2]
+        if box[3] > y1:
+            y1 = box[3]
     extent[0] = <double> x0
     extent[1] = <double> y0
     extent[2] = <double> x1
     extent[3] = <double> y1
 
 
-cdef void joint_extent(const coord_t* query, intp_t n_query, const coord_t* index, intp_t n_index, bint one,
-                       double* extent) noexcept nogil:
-    """``box_extent`` of the query set, or (``one`` false) of both sets together."""
+cdef void box_extent(const coord_t* boxes, intp_t step, intp_t n, double* extent) noexcept nogil:
+    """(min x1, min y1, max x2, max y2) of n >= 1 boxes (box i at ``boxes + step * i``), as float64."""
+    if step == 4:  # C-contiguous rows: a constant step, which the compiler vectorises
+        extent_of(boxes, 4, n, extent)
+    else:
+        extent_of(boxes, step, n, extent)
+
+
+cdef void set_extents(const coord_t* query, intp_t n_query, intp_t query_step, const coord_t* index, intp_t n_index,
+                      intp_t index_step, bint one, double* extents) noexcept nogil:
+    """``extents[:4]``: the ``box_extent`` of the query set; ``extents[4:]``: that of both
+    sets together (the same with ``one``: the two are one set). One scan of each set."""
+    cdef double* extent = extents + 4
     cdef double other[4]
-    box_extent(query, n_query, extent)
+    box_extent(query, query_step, n_query, extents)
+    memcpy(extent, extents, 4 * sizeof(double))
     if one:
         return
-    box_extent(index, n_index, other)
+    box_extent(index, index_step, n_index, other)
     extent[0] = other[0] if other[0] < extent[0] else extent[0]
     extent[1] = other[1] if other[1] < extent[1] else extent[1]
     extent[2] = other[2] if other[2] > extent[2] else extent[2]
     extent[3] = other[3] if other[3] > extent[3] else extent[3]
 
 
-cdef void overlap_odds(const coord_t* query, intp_t n_query, const coord_t* index, intp_t n_index,
-                       const Sizes* sizes, double* in_x, double* in_both) noexcept nogil:
+cdef void overlap_odds(const Sizes* sizes, const double* extent, double* in_x, double* in_both) noexcept nogil:
     """Chances that a pair of boxes overlaps in x, and in both axes, for boxes spread evenly
-    over the joint extent: (w1 + w2) / extent width, times (h1 + h2) / extent height (mean
-    sizes of the samples)."""
-    cdef double extent[4]
+    over the joint ``extent`` of both sets: (w1 + w2) / extent width, times (h1 + h2) /
+    extent height (mean sizes of the samples)."""
     cdef double w1 = mean(sizes.widths, sizes.n1), h1 = mean(sizes.heights, sizes.n1), w2 = w1, h2 = h1
     cdef double x, y
     if sizes.n2:
         w2 = mean(sizes.widths + sizes.n1, sizes.n2)
         h2 = mean(sizes.heights + sizes.n1, sizes.n2)
-    joint_extent(query, n_query, index, n_index, False, extent)
     x = 1.0
     if extent[2] > extent[0]:
         x = (w1 + w2) / (extent[2] - extent[0])
@@ -449,15 +478,15 @@ cdef void free_buffers(Buffer* bufs, intp_t count) noexcept nogil:
     free(bufs)
 
 
-cdef object sweep_path(const coord_t* query, intp_t n_query, const coord_t* index, intp_t n_index, bint self_join,
-                       bint touching, int n_threads, bint packed):
+cdef object sweep_path(const coord_t* query, intp_t n_query, intp_t query_step, const coord_t* index, intp_t n_index,
+                       intp_t index_step, bint self_join, bint touching, int n_threads, bint packed):
     """The line search, then the sort (of packed pairs, else as compressed sparse rows)."""
     cdef Buffer* bufs = NULL
     cdef intp_t count = 0
     cdef bint ok
     with nogil:
-        ok = sweep_pairs(query, NULL, n_query, index, NULL, n_index, self_join, touching, packed, n_threads,
-                         &bufs, &count)
+        ok = sweep_pairs(query, query_step, NULL, n_query, index, index_step, NULL, n_index, self_join, touching,
+                         packed, n_threads, &bufs, &count)
     if not ok:
         raise MemoryError()
     try:
@@ -468,15 +497,16 @@ cdef object sweep_path(const coord_t* query, intp_t n_query, const coord_t* inde
         free_buffers(bufs, count)
 
 
-cdef object strip_path(const coord_t* query, intp_t n_query, const coord_t* index, intp_t n_index, bint identical,
-                       bint self_join, bint touching, int n_threads, const Sizes* sizes):
-    """Plan, bin each set once, join, pair the giants by a line search, sort."""
+cdef object strip_path(const coord_t* query, intp_t n_query, intp_t query_step, const coord_t* index, intp_t n_index,
+                       intp_t index_step, bint identical, bint self_join, bint touching, int n_threads,
+                       const Sizes* sizes, const double* extent):
+    """Plan, bin each set once, join, pair the giants by a line search, sort. ``extent``:
+    that of the set, or of both sets unless they are one (``set_extents``)."""
     cdef bint same = self_join or identical
     # One set against itself (``find_pairs_between(X, X)``): join it once as a self-join,
     # then emit every pair in both orders plus the diagonal (i, i).
     cdef bint mirror = same and not self_join
     cdef bint one = self_join or mirror
-    cdef double extent[4]
     cdef StripPlan plan
     cdef StripBins bins1, bins2
     cdef Buffer* bufs = NULL
@@ -485,10 +515,9 @@ cdef object strip_path(const coord_t* query, intp_t n_query, const coord_t* inde
     cdef int giant_threads
     cdef bint ok = True
     cdef uint8_t* diagonal = NULL
-    joint_extent(query, n_query, index, n_index, same, extent)
     plan_strips(sizes, same, extent, n_query if same else n_query + n_index, &plan)
-    bins1 = bin_strips(query, n_query, plan, not touching, n_threads)
-    bins2 = bins1 if same else bin_strips(index, n_index, plan, not touching, n_threads)
+    bins1 = bin_strips(query, query_step, n_query, plan, not touching, n_threads)
+    bins2 = bins1 if same else bin_strips(index, index_step, n_index, plan, not touching, n_threads)
     try:
         items = join_items(&bins1.strips, &bins2.strips, one)
         bufs = <Buffer*> calloc(items + 1, sizeof(Buffer))
@@ -498,11 +527,12 @@ cdef object strip_path(const coord_t* query, intp_t n_query, const coord_t* inde
         g2 = bins2.strips.g
         giant_threads = 1 if g1 < parallel_from else n_threads
         with nogil:
-            join_strips(query, &bins1.strips, index, &bins2.strips, plan, one, touching, n_threads, bufs)
+            join_strips(query, query_step, &bins1.strips, index, index_step, &bins2.strips, plan, one, touching,
+                        n_threads, bufs)
             # the pairs of two giants, which the strip join leaves out
             if g1 and g2 and not (one and g1 < 2):
-                ok = sweep_pairs(query, bins1.strips.giants, g1, index, bins2.strips.giants, g2, one, touching, True,
-                                 giant_threads, &giant_bufs, &giant_count)
+                ok = sweep_pairs(query, query_step, bins1.strips.giants, g1, index, index_step, bins2.strips.giants,
+                                 g2, one, touching, True, giant_threads, &giant_bufs, &giant_count)
         if not ok:
             raise MemoryError()
         bins1 = bins2 = None  # free the bins before the sort
@@ -511,7 +541,7 @@ cdef object strip_path(const coord_t* query, intp_t n_query, const coord_t* inde
             if diagonal == NULL:
                 raise MemoryError()
             for r in range(n_query):
-                diagonal[r] = touching or has_area(query + 4 * r)
+                diagonal[r] = touching or has_area(query + query_step * r)
         return sort_pairs(bufs, items, giant_bufs, giant_count, mirror, n_query, n_threads, diagonal)
     finally:
         free_buffers(bufs, items)

@@ -36,7 +36,9 @@ cdef class StripBins:
     cdef object owners      # the numpy arrays behind ``strips``
 
 
-cdef StripBins bin_strips(const coord_t* boxes, intp_t n, StripPlan plan, bint skip_empty, int n_threads)
+cdef StripBins bin_strips(const coord_t* boxes, intp_t step, intp_t n, StripPlan plan, bint skip_empty,
+                          int n_threads)
 cdef intp_t join_items(const Strips* s1, const Strips* s2, bint self_join) noexcept nogil
-cdef void join_strips(const coord_t* boxes1, const Strips* s1, const coord_t* boxes2, const Strips* s2,
-                      StripPlan plan, bint self_join, bint touching, int n_threads, Buffer* bufs) noexcept nogil
+cdef void join_strips(const coord_t* boxes1, intp_t step1, const Strips* s1, const coord_t* boxes2, intp_t step2,
+                      const Strips* s2, StripPlan plan, bint self_join, bint touching, int n_threads,
+                      Buffer* bufs) noexcept nogil

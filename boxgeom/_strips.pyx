@@ -54,15 +54,19 @@ cdef inline int type_num(const coord_t* boxes) noexcept:
         return cnp.NPY_FLOAT64
 
 
-cdef StripBins bin_strips(const coord_t* boxes, intp_t n, StripPlan plan, bint skip_empty, int n_threads):
-    """Bin the (n, 4) ``boxes`` into the strips of ``plan``; with ``skip_empty`` zero-area
-    boxes are left out. Axis 0 (``x``) is the sweep axis and axis 1 (``y``) the strip
-    axis, swapped with ``plan.transpose``."""
+cdef StripBins bin_strips(const coord_t* boxes, intp_t step, intp_t n, StripPlan plan, bint skip_empty,
+                          int n_threads):
+    """Bin the n ``boxes`` (row i at ``boxes + step * i``) into the strips of ``plan``; with
+    ``skip_empty`` zero-area boxes are left out. Axis 0 (``x``) is the sweep axis and axis
+    1 (``y``) the strip axis, swapped with ``plan.transpose``."""
     cdef intp_t nq = plan.nq, ns = plan.ns
     cdef double ox = plan.ox, inv_q = plan.inv_q, oy = plan.oy, inv_s = plan.inv_s
     cdef intp_t i, s1, s2, key, p, m, g, total_bits, r
     cdef intp_t giant_key = ns * nq, discard_key = ns * nq + 1, reach = 0
-    cdef int t0 = 1 if plan.transpose else 0, t1 = 0 if plan.transpose else 1
+    # the coordinates of box i: x1, x2 at along[step * i] and along[step * i + 2] (the
+    # sweep axis), y1, y2 at across[step * i] and across[step * i + 2] (the strip axis)
+    cdef const coord_t* along = boxes + (1 if plan.transpose else 0)
+    cdef const coord_t* across = boxes + (0 if plan.transpose else 1)
     cdef cnp.npy_intp dims[2]
     cdef coord_t x1, y1, y2
     if discard_key >= (<intp_t> 1) << 32 or n >= (<intp_t> 1) << 32:
@@ -75,10 +79,10 @@ cdef StripBins bin_strips(const coord_t* boxes, intp_t n, StripPlan plan, bint s
     cdef intp_t* start = <intp_t*> cnp.PyArray_DATA(start_array)
     with nogil:
         for i in range(n):
-            x1 = boxes[4 * i + t0]
-            y1 = boxes[4 * i + t1]
-            y2 = boxes[4 * i + t1 + 2]
-            if skip_empty and not has_area(boxes + 4 * i):
+            x1 = along[step * i]
+            y1 = across[step * i]
+            y2 = across[step * i + 2]
+            if skip_empty and not has_area(boxes + step * i):
                 key = discard_key
             else:
                 s1 = cell_of(y1, oy, inv_s, ns)
@@ -114,15 +118,15 @@ cdef StripBins bin_strips(const coord_t* boxes, intp_t n, StripPlan plan, bint s
     with nogil:
         for p in prange(m, schedule="static", num_threads=n_threads):
             if p + PREFETCH_AHEAD < m:
-                prefetch(boxes, (<intp_t> (<uint32_t> keys[p + PREFETCH_AHEAD])) * 4 * <intp_t> sizeof(coord_t))
+                prefetch(along + step * <intp_t> (<uint32_t> keys[p + PREFETCH_AHEAD]), 0)
             i = <intp_t> (<uint32_t> keys[p])
             index[p] = <uint32_t> i
-            q1[p] = <int32_t> cell_of(boxes[4 * i + t0], ox, inv_q, nq)
-            q2[p] = <int32_t> cell_of(boxes[4 * i + t0 + 2], ox, inv_q, nq)
-            coords[p] = boxes[4 * i + t0]
-            coords[m + p] = boxes[4 * i + t1]
-            coords[2 * m + p] = boxes[4 * i + t0 + 2]
-            coords[3 * m + p] = boxes[4 * i + t1 + 2]
+            q1[p] = <int32_t> cell_of(along[step * i], ox, inv_q, nq)
+            q2[p] = <int32_t> cell_of(along[step * i + 2], ox, inv_q, nq)
+            coords[p] = along[step * i]
+            coords[m + p] = across[step * i]
+            coords[2 * m + p] = along[step * i + 2]
+            coords[3 * m + p] = across[step * i + 2]
         for p in range(m):
             r = q2[p] - q1[p]
             if r > reach:
@@ -326,10 +330,12 @@ cdef intp_t join_items(const Strips* s1, const Strips* s2, bint self_join) noexc
     return s1.ns + gc1 + gc2
 
 
-cdef void join_strips(const coord_t* boxes1, const Strips* s1, const coord_t* boxes2, const Strips* s2,
-                      StripPlan plan, bint self_join, bint touching, int n_threads, Buffer* bufs) noexcept nogil:
+cdef void join_strips(const coord_t* boxes1, intp_t step1, const Strips* s1, const coord_t* boxes2, intp_t step2,
+                      const Strips* s2, StripPlan plan, bint self_join, bint touching, int n_threads,
+                      Buffer* bufs) noexcept nogil:
     """Join two binned sets into the ``join_items`` buffers ``bufs`` (initialised here):
-    packed pairs, unsorted, giant-giant pairs excluded.
+    packed pairs, unsorted, giant-giant pairs excluded. The giants are read from their
+    input boxes ``boxes1`` and ``boxes2`` (rows ``step1`` and ``step2`` values apart).
 
     With ``self_join`` the two sets are one (pairs (min, max), i != j); otherwise pairs
     are (row in set 1, row in set 2) (the sets may hold the same boxes). A buffer that
@@ -364,10 +370,10 @@ cdef void join_strips(const coord_t* boxes1, const Strips* s1, const coord_t* bo
         elif item < ns + gc1:
             for t in range((item - ns) * GIANT_CHUNK, min((item - ns + 1) * GIANT_CHUNK, g1)):
                 gi = a.giants[t]
-                giant_query(&boxes1[4 * gi], transpose, gi, True, b, d, ox, inv_q, nq, oy, inv_s, touching,
+                giant_query(&boxes1[step1 * gi], transpose, gi, True, b, d, ox, inv_q, nq, oy, inv_s, touching,
                             self_join, &bufs[item])
         else:
             for t in range((item - ns - gc1) * GIANT_CHUNK, min((item - ns - gc1 + 1) * GIANT_CHUNK, g2)):
                 gi = b.giants[t]
-                giant_query(&boxes2[4 * gi], transpose, gi, False, a, c, ox, inv_q, nq, oy, inv_s, touching,
+                giant_query(&boxes2[step2 * gi], transpose, gi, False, a, c, ox, inv_q, nq, oy, inv_s, touching,
                             False, &bufs[item])

@@ -25,12 +25,12 @@ cdef enum:
     FIRST_CAPACITY = 64    # pairs a chunk's buffer holds before its first growth
 
 
-cdef coord_t* sorted_columns(const coord_t* boxes, const intp_t* rows, intp_t n, bint skip_empty,
+cdef coord_t* sorted_columns(const coord_t* boxes, intp_t step, const intp_t* rows, intp_t n, bint skip_empty,
                              intp_t* count, intp_t** order) noexcept nogil:
     """The boxes ``rows[:n]`` (all n rows if ``rows`` is NULL; with ``skip_empty`` only those
-    of positive area) in x1 order, ties in row order, as four columns side by side
-    (x1, y1, x2, y2); ``order`` gets the row of each position and ``count`` their number.
-    NULL when memory runs out."""
+    of positive area; row r at ``boxes + step * r``) in x1 order, ties in row order, as
+    four columns side by side (x1, y1, x2, y2); ``order`` gets the row of each position
+    and ``count`` their number. NULL when memory runs out."""
     cdef intp_t p, r, m = 0
     cdef uint64_t* keys = <uint64_t*> malloc((n + 1) * sizeof(uint64_t))
     cdef uint64_t* key_tmp = <uint64_t*> malloc((n + 1) * sizeof(uint64_t))
@@ -40,9 +40,9 @@ cdef coord_t* sorted_columns(const coord_t* boxes, const intp_t* rows, intp_t n,
     if keys != NULL and key_tmp != NULL and rank != NULL and rank_tmp != NULL:
         for p in range(n):
             r = rows[p] if rows != NULL else p
-            if skip_empty and not has_area(boxes + 4 * r):
+            if skip_empty and not has_area(boxes + step * r):
                 continue
-            keys[m] = coord_key(boxes[4 * r])
+            keys[m] = coord_key(boxes[step * r])
             rank[m] = r
             m += 1
         radix_sort(keys, rank, m, key_tmp, rank_tmp)
@@ -50,10 +50,10 @@ cdef coord_t* sorted_columns(const coord_t* boxes, const intp_t* rows, intp_t n,
     if columns != NULL:
         for p in range(m):
             r = rank[p]
-            columns[p] = boxes[4 * r]
-            columns[m + p] = boxes[4 * r + 1]
-            columns[2 * m + p] = boxes[4 * r + 2]
-            columns[3 * m + p] = boxes[4 * r + 3]
+            columns[p] = boxes[step * r]
+            columns[m + p] = boxes[step * r + 1]
+            columns[2 * m + p] = boxes[step * r + 2]
+            columns[3 * m + p] = boxes[step * r + 3]
         count[0] = m
         order[0] = rank
     else:
@@ -117,14 +117,15 @@ cdef void scan(const coord_t* ax1, const coord_t* ay1, const coord_t* ax2, const
         q += 1
 
 
-cdef bint sweep_pairs(const coord_t* boxes1, const intp_t* rows1, intp_t n1,
-                      const coord_t* boxes2, const intp_t* rows2, intp_t n2,
+cdef bint sweep_pairs(const coord_t* boxes1, intp_t step1, const intp_t* rows1, intp_t n1,
+                      const coord_t* boxes2, intp_t step2, const intp_t* rows2, intp_t n2,
                       bint self_join, bint touching, bint packed, int n_threads,
                       Buffer** buffers, intp_t* count) noexcept nogil:
     """Find the overlapping pairs (row of set 1, row of set 2) of the boxes ``rows1[:n1]`` of
-    ``boxes1`` and ``rows2[:n2]`` of ``boxes2`` ((n, 4) C arrays; NULL rows: all of them),
-    unsorted, into ``count`` new buffers (``buffers``; the caller frees them): packed
-    ``row1 << 32 | row2`` uint64 if ``packed``, else pairs of intp.
+    ``boxes1`` and ``rows2[:n2]`` of ``boxes2`` (rows of 4 values, ``step1`` and ``step2``
+    values apart; NULL rows: all of them), unsorted, into ``count`` new buffers
+    (``buffers``; the caller frees them): packed ``row1 << 32 | row2`` uint64 if
+    ``packed``, else pairs of intp.
 
     With ``self_join`` the two sets are one (set 2 is ignored) and each unordered pair is
     reported once as (min, max). Returns False when memory runs out (the buffers are then
@@ -139,14 +140,14 @@ cdef bint sweep_pairs(const coord_t* boxes1, const intp_t* rows1, intp_t n1,
     buffers[0] = NULL
     count[0] = 0
     # one sort when both sets are the same boxes
-    same = self_join or (boxes2 == boxes1 and rows2 == rows1 and n2 == n1)
-    a = sorted_columns(boxes1, rows1, n1, skip_empty, &m1, &order1)
+    same = self_join or (boxes2 == boxes1 and step2 == step1 and rows2 == rows1 and n2 == n1)
+    a = sorted_columns(boxes1, step1, rows1, n1, skip_empty, &m1, &order1)
     if same:
         b = a
         order2 = order1
         m2 = m1
     else:
-        b = sorted_columns(boxes2, rows2, n2, skip_empty, &m2, &order2)
+        b = sorted_columns(boxes2, step2, rows2, n2, skip_empty, &m2, &order2)
     chunks = 2 * ((max(m1, m2) + CHUNK - 1) // CHUNK)
     bufs = <Buffer*> calloc(chunks + 1, sizeof(Buffer))
     ok = a != NULL and b != NULL and bufs != NULL

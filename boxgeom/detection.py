@@ -238,7 +238,7 @@ def match_optimal(
     array([[1, 0],
            [0, 1]])
     """
-    first, second = as_box_pair(boxes1, boxes2, fmt)
+    first, second = as_box_pair(boxes1, boxes2, fmt, strided=True)
     threshold = check_threshold(iou_threshold, "iou_threshold")
     threads = effective_n_threads(n_threads)
     n1, n2 = len(first), len(second)
@@ -346,7 +346,7 @@ def tile_cover(
     >>> tiles.tolist(), indptr.tolist(), indices.tolist()
     ([[0, 0], [9, 9]], [0, 2, 3], [0, 1, 2])
     """
-    xyxy = as_boxes(boxes, "boxes", fmt)
+    xyxy = as_boxes(boxes, "boxes", fmt, strided=True)
     width = check_positive(tile_width, "tile_width")
     height = check_positive(tile_height, "tile_height")
     threads = kernel_threads(n_threads, len(xyxy), "cover")

@@ -56,7 +56,7 @@ class BoxIndex:
     __slots__ = ("_core", "_fmt", "_fmt_code")
 
     def __init__(self, boxes: npt.ArrayLike, *, fmt: str = "xyxy") -> None:
-        xyxy = as_boxes(boxes, "boxes", fmt)
+        xyxy = as_boxes(boxes, "boxes", fmt, strided=True)  # read, never kept: the index copies the rows
         core = _index.build(xyxy)
         if isinstance(core, int):
             _raise_inexact(xyxy)
@@ -118,7 +118,7 @@ class BoxIndex:
             return self._query_one(as_float64_box(boxes, "boxes", self._fmt), touching)
         if np.ndim(boxes) == 1:
             return self._query_one(as_float64_box(boxes, "boxes", self._fmt), touching)
-        queries = as_boxes(boxes, "boxes", self._fmt)
+        queries = as_boxes(boxes, "boxes", self._fmt, strided=True)
         threads = kernel_threads(n_threads, len(queries), "queries")
         result = self._core.query_many(queries, touching=touching, n_threads=threads)
         if isinstance(result, int):

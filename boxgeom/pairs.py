@@ -42,7 +42,8 @@ def find_pairs(
     ----------
     boxes : array_like of shape (n, 4)
         Boxes in ``fmt`` (int32, int64, float32 or float64 are used without a copy
-        when C-contiguous; other layouts and small types are copied once).
+        when each row's four values are contiguous: a C-contiguous array, or a view
+        such as ``dets[:, :4]``; other layouts and small types are copied once).
     fmt : {"xyxy", "xywh", "cxcywh"}, default "xyxy"
     touching : bool, default False
         False: only pairs whose intersection has positive area (box-intersect-lib,
@@ -89,7 +90,7 @@ def find_pairs(
            [1, 2, 2]])
     """
     touching = check_flag(touching, "touching")
-    xyxy = as_boxes(boxes, "boxes", fmt)
+    xyxy = as_boxes(boxes, "boxes", fmt, strided=True)
     threads = effective_n_threads(n_threads)
     return _pairs.find_pairs(xyxy, xyxy, self_join=True, touching=touching, n_threads=threads,
                              method=_check_method(method))
@@ -129,7 +130,7 @@ def find_pairs_between(
            [0, 1]])
     """
     touching = check_flag(touching, "touching")
-    first, second = as_box_pair(boxes1, boxes2, fmt)
+    first, second = as_box_pair(boxes1, boxes2, fmt, strided=True)
     threads = effective_n_threads(n_threads)
     return _pairs.find_pairs(first, second, self_join=False, touching=touching, n_threads=threads,
                              method=_check_method(method))

@@ -40,6 +40,16 @@ def layout(request):
     return request.param
 
 
+def row_strided(array: np.ndarray, every: int = 1) -> np.ndarray:
+    """The values of an (n, 4) ``array`` in a row-strided view, as detections carry them:
+    ``dets[:, :4]`` of an (n, 6) array (``every=1``) or ``dets[::every, :4]`` of a taller one."""
+    dets = np.full((len(array) * every, 6), 7, dtype=array.dtype)
+    dets[::every, :4] = array
+    view = dets[::every, :4]
+    assert view.base is dets and (len(array) < 2 or not view.flags.c_contiguous)
+    return view
+
+
 @st.composite
 def lattice_boxes(draw, max_n: int = 30, span: int = 12, max_size: int = 6, allow_empty: bool = True):
     """Small integer boxes on a coarse lattice: many shared edges, duplicates, nesting, zero area."""

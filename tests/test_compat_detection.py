@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import lattice_boxes
+from conftest import lattice_boxes, row_strided
 from hypothesis import given
 from hypothesis import strategies as st
 from oracles import overlap_matrix
@@ -381,6 +381,16 @@ def test_coverage_one_tile_from_xywh_rows_equals_general_path(dtype):
         efficient_coverage(xywh, -1, 50)
     with pytest.raises(TypeError, match="tile_height"):
         efficient_coverage(xywh, 40, 50.0)
+
+
+@pytest.mark.parametrize("dtype", [np.int32, np.int64])
+def test_coverage_of_row_strided_views(peer, dtype):
+    # dets[:, :4] and dets[::2, :4] of xywh rows: the one-tile path reads them in place
+    xywh = random_boxes(300, 400, 100, seed=29, fmt="xywh").astype(dtype)
+    for width in (500, 300):  # one tile, several
+        expected = peer.efficient_coverage(xywh.astype(np.int32), width, width)
+        for every in (1, 2):
+            assert_same_coverage(xywh, efficient_coverage(row_strided(xywh, every), width, width), expected)
 
 
 def test_coverage_kernel_rejects_the_first_box_too_large_exactly():

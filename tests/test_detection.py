@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from conftest import lattice_boxes, random_float_boxes, with_layout
+from conftest import lattice_boxes, random_float_boxes, row_strided, with_layout
 from hypothesis import given
 from hypothesis import strategies as st
 from oracles import iou_matrix, overlap_matrix
@@ -374,6 +374,19 @@ def test_match_optimal_many_components():
     assert iou[matches[0], matches[1]].sum() >= iou[greedy[0], greedy[1]].sum() - 1e-9
 
 
+def test_match_optimal_row_strided_views(dtype):
+    # The candidate search reads dets[:, :4] and dets[::2, :4] through their row step.
+    x = random_boxes(1200, 1500, 80, seed=27)
+    y = random_boxes(1000, 1500, 80, seed=28)
+    expected = match_optimal(x, y, 0.2)
+    iou = iou_matrix(x, y)
+    assert (iou[expected[0][0], expected[0][1]] >= 0.2).all()
+    for every in (1, 2):
+        got = match_optimal(row_strided(x.astype(dtype), every), row_strided(y.astype(dtype)), 0.2)
+        for a, b in zip(got, expected):
+            assert np.array_equal(a, b)
+
+
 def test_match_empty_and_bad_input():
     matches, left1, left2 = match_greedy(np.empty((0, 4)), [[0, 0, 1, 1]], 0.5)
     assert matches.shape == (2, 0) and left1.shape == (0,) and left2.tolist() == [0]
@@ -463,6 +476,20 @@ def test_tile_cover_each_sweep_is_valid(seed, dtype):
             assert bad == -1
             w, h = (width, height) if dtype.kind == "f" else (int(width), int(height))
             check_cover(boxes, tiles, indptr, indices, w, h)
+
+
+@pytest.mark.parametrize("n, side", [(300, 500), (300, 5000), (9000, 500)])
+def test_tile_cover_row_strided_views(dtype, n, side):
+    # dets[:, :4] and dets[::2, :4] read through their row step: one block of rows, several
+    # (from 8192 boxes), one tile for all; both sweeps on one and on two threads.
+    boxes = random_boxes(n, 4000, 100, seed=n)
+    expected = tile_cover(boxes.astype(dtype), side, side, n_threads=1)
+    check_cover(boxes, *expected, side, side)
+    for every in (1, 2):
+        for threads in (1, 2):
+            got = tile_cover(row_strided(boxes.astype(dtype), every), side, side, n_threads=threads)
+            for a, b in zip(got, expected):
+                assert np.array_equal(a, b)
 
 
 def test_tile_cover_threads_do_not_change_the_result():

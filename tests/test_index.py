@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from conftest import lattice_boxes, random_float_boxes, with_layout
+from conftest import lattice_boxes, random_float_boxes, row_strided, with_layout
 from hypothesis import given
 from hypothesis import strategies as st
 from oracles import overlap_matrix, pairs_between
@@ -73,6 +73,31 @@ def test_index_is_a_copy():
     index = BoxIndex(boxes)
     boxes[0] = [10, 10, 12, 12]
     assert index.query([1, 1, 3, 3]).tolist() == [0]
+
+
+def test_row_strided_views_are_read_in_place(dtype):
+    # dets[:, :4] and dets[::2, :4]: built and queried through their row step, never kept
+    # (the index stores its own rows); the brute-force index too (up to 128 boxes).
+    stored = random_boxes(3000, 2000, 60, seed=24)
+    queries = random_boxes(800, 2200, 80, seed=25) - 100
+    if dtype == np.int64:
+        stored, queries = stored.astype(np.int64) * 2**33, queries.astype(np.int64) * 2**33  # stored as float64
+    for every in (1, 2):
+        for boxes in (stored, stored[:100]):
+            expected = pairs_between(queries, boxes)
+            view = row_strided(boxes.astype(dtype), every)
+            index = BoxIndex(view)
+            assert np.array_equal(index.query(row_strided(queries.astype(dtype), every), n_threads=2), expected)
+            view[:] = view[::-1]
+            assert np.array_equal(index.query(queries.astype(dtype), n_threads=1), expected)
+
+
+def test_row_strided_coordinates_beyond_2_53_are_an_error():
+    rows = row_strided(np.array([[0, 0, 1, 1], [0, 0, 2**60, 1]], dtype=np.int64), 2)
+    with pytest.raises(ValueError, match=r"boxes: expected integer coordinates within \+-2\*\*53"):
+        BoxIndex(rows)
+    with pytest.raises(ValueError, match=r"row 1"):
+        BoxIndex([[0, 0, 1, 1]]).query(rows)
 
 
 def test_thread_safety():

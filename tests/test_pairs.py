@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import tracemalloc
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -12,7 +14,7 @@ from hypothesis import strategies as st
 
 from boxgeom import find_pairs, find_pairs_between, pairs_to_csr
 from boxgeom.datasets import random_boxes
-from conftest import lattice_boxes, random_float_boxes, with_layout
+from conftest import lattice_boxes, random_float_boxes, row_strided, with_layout
 from oracles import pairs_between, pairs_self
 
 METHODS = ["sweep", "grid", "auto"]
@@ -219,3 +221,61 @@ def test_one_set_against_itself(touching, threads):
         result = find_pairs_between(boxes, boxes, touching=touching, method=method, n_threads=threads)
         assert np.array_equal(result, expected), method
     assert np.array_equal(find_pairs_between(boxes, boxes.copy(), touching=touching, method="grid"), expected)
+
+
+@functools.cache
+def strided_test_sets():
+    """Two sets with giants (one tall and one wide box in each) and a small one (int64), and
+    their pairs from the oracles (computed once)."""
+    boxes = random_boxes(2000, 3000, 80, seed=21)
+    other = random_boxes(600, 3000, 200, seed=22)
+    boxes[3], boxes[4] = [100, -10, 130, 2900], [-10, 500, 2900, 540]
+    other[5], other[6] = [1500, 0, 1520, 3000], [0, 1500, 3000, 1510]
+    small = boxes[:100]
+    expected = {
+        "self": pairs_self(boxes),
+        "small": pairs_self(small),
+        "between": pairs_between(boxes, other),
+        "touching": pairs_between(other, boxes, True),
+        "mirror": pairs_between(boxes, boxes),
+    }
+    return boxes, other, small, expected
+
+
+@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("threads", [1, 2])
+def test_row_strided_views_give_the_pairs_of_the_values(dtype, method, threads):
+    # The engine reads dets[:, :4] and dets[::2, :4] through their row step (brute force on
+    # the small set, the line search, the strip join with its giants, X against X mirrored).
+    boxes, other, small, expected = strided_test_sets()
+    kw = {"method": method, "n_threads": threads}
+    for every in (1, 2):
+        view, other_view = row_strided(boxes.astype(dtype), every), row_strided(other.astype(dtype), every)
+        assert np.array_equal(find_pairs(view, **kw), expected["self"])
+        assert np.array_equal(find_pairs(row_strided(small.astype(dtype), every), **kw), expected["small"])
+        assert np.array_equal(find_pairs_between(view, other_view, **kw), expected["between"])
+        assert np.array_equal(find_pairs_between(other_view, view, touching=True, **kw), expected["touching"])
+        assert np.array_equal(find_pairs_between(view, view, **kw), expected["mirror"])
+        assert np.array_equal(find_pairs_between(view, boxes.astype(dtype), **kw), expected["mirror"])
+
+
+def traced_peak(call) -> int:
+    """Peak bytes traced by tracemalloc during ``call()`` (numpy arrays and Python objects)."""
+    tracemalloc.start()
+    try:
+        call()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.parametrize("method", ["auto", "sweep"])
+def test_row_strided_input_is_not_copied(method):
+    # 100k sparse boxes, few pairs: a copy of the input would be the largest traced block
+    # (the engine's own buffers are malloc'ed, not traced). A Fortran array is copied.
+    boxes = random_boxes(100_000, 10_000_000, 10, seed=23).astype(np.float64)
+    view = row_strided(boxes)
+    other = row_strided(random_boxes(100_000, 10_000_000, 10, seed=24).astype(np.float64), 2)
+    assert traced_peak(lambda: find_pairs(view, method=method)) < view.nbytes // 4
+    assert traced_peak(lambda: find_pairs_between(view, other, method=method)) < view.nbytes // 4
+    assert traced_peak(lambda: find_pairs(np.asfortranarray(boxes), method=method)) >= view.nbytes

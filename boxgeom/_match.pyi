@@ -2,7 +2,7 @@ import numpy as np
 import numpy.typing as npt
 
 def greedy_matching(
-    boxes1: npt.NDArray[np.generic],  # C-contiguous (n, 4) int32, int64, float32 or float64
+    boxes1: npt.NDArray[np.generic],  # (n, 4) rows contiguous (C-contiguous or row-strided), int32, int64, float32 or float64
     boxes2: npt.NDArray[np.generic],  # the same dtype
     *,
     iou_threshold: float,

@@ -2,7 +2,7 @@ import numpy as np
 import numpy.typing as npt
 
 def greedy_nms(
-    boxes: npt.NDArray[np.generic],  # C-contiguous (n, 4) int32, int64, float32 or float64
+    boxes: npt.NDArray[np.generic],  # (n, 4) rows contiguous (C-contiguous or row-strided), int32, int64, float32 or float64
     scores: npt.NDArray[np.float64],  # const double[::1]
     labels: npt.NDArray[np.int64] | None,  # const int64_t[::1]
     *,

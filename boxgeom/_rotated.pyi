@@ -1,7 +1,7 @@
 import numpy as np
 import numpy.typing as npt
 
-# Inputs: C-contiguous int32, int64, float32 or float64 (one dtype for both arrays);
+# Inputs: rows contiguous (C-contiguous or row-strided), int32, int64, float32 or float64 (one dtype for both arrays);
 # rows of 5 columns are rotated boxes (cx, cy, w, h, angle), rows of 8 columns convex
 # quads. The kernels read them as const coord_t[:, ::1].
 VALUE_CODES: dict[str, int]

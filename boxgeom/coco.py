@@ -86,6 +86,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from boxgeom.evaluation import evaluate_detections
+
 __all__ = ["COCO", "COCOeval", "CocoArrays", "Params", "load_coco"]
 
 _EMPTY_IDS = np.zeros(0, dtype=np.int64)
@@ -216,17 +218,27 @@ def _require(dataset: dict[str, Any], key: str, prefix: str) -> list[Any]:
     return value
 
 
-def _field(records: list[Any], key: str, name: str) -> list[Any]:
-    """``record[key]`` of every record, or ValueError naming the first that has none."""
+def _field(records: list[Any], key: str, name: str, problem: Callable[[Any], str | None] | None = None) -> list[Any]:
+    """``record[key]`` of every record, or ValueError naming the first that has none (or,
+    with ``problem``, whose value has one)."""
     try:
         return list(map(itemgetter(key), records))
     except (KeyError, TypeError, IndexError):
-        for index, record in enumerate(records):
-            if not isinstance(record, dict):
-                raise ValueError(f"{name}[{index}]: expected a dict, got {type(record).__name__}") from None
-            if key not in record:
-                raise ValueError(f"{name}[{index}]: missing {key!r}") from None
+        _first_bad(records, key, name, problem)
         raise
+
+
+def _first_bad(records: list[Any], key: str, name: str, problem: Callable[[Any], str | None] | None) -> None:
+    """Raise ValueError for the first record that is not a dict, has no ``key`` or whose
+    value has a ``problem`` (a message, or None when the value is good)."""
+    for index, record in enumerate(records):
+        if not isinstance(record, dict):
+            raise ValueError(f"{name}[{index}]: expected a dict, got {type(record).__name__}") from None
+        if key not in record:
+            raise ValueError(f"{name}[{index}]: missing {key!r}") from None
+        message = None if problem is None else problem(record[key])
+        if message is not None:
+            raise ValueError(f"{name}[{index}]: {message}") from None
 
 
 def _is_integer(value: Any) -> bool:
@@ -241,6 +253,14 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_))
 
 
+def _overflows(value: Any, dtype: type) -> bool:
+    try:
+        np.array(value, dtype=dtype)
+    except OverflowError:
+        return True
+    return False
+
+
 # kind -> (the Python types of the fast path, the full check, the dtype, what the message says)
 _KINDS: dict[str, tuple[frozenset[type], Callable[[Any], bool], type, str]] = {
     "integer": (frozenset({int}), _is_integer, np.int64, "an integer"),
@@ -249,74 +269,80 @@ _KINDS: dict[str, tuple[frozenset[type], Callable[[Any], bool], type, str]] = {
 }
 
 
-def _column(values: list[Any], key: str, name: str, kind: str) -> np.ndarray:
-    """``values`` as a 1-D array, or ValueError naming the first one of the wrong type."""
+def _column(records: list[Any], key: str, name: str, kind: str) -> np.ndarray:
+    """``record[key]`` of every record as a 1-D array, or ValueError naming the first bad record."""
     fast, check, dtype, what = _KINDS[kind]
+
+    def problem(value: Any) -> str | None:
+        if not check(value):
+            return f"expected {what} {key!r}, got {value!r}"
+        if _overflows(value, dtype):
+            return f"expected {what} {key!r} within {np.dtype(dtype)}, got {value!r}"
+        return None
+
+    values = _field(records, key, name, problem)
     if not set(map(type, values)) <= fast:
-        for index, value in enumerate(values):
-            if not check(value):
-                raise ValueError(f"{name}[{index}]: expected {what} {key!r}, got {value!r}")
+        _first_bad(records, key, name, problem)
     try:
         return np.fromiter(values, dtype, count=len(values))
     except OverflowError:
-        for index, value in enumerate(values):
-            try:
-                np.array(value, dtype=dtype)
-            except OverflowError:
-                raise ValueError(f"{name}[{index}]: expected {what} {key!r} within {np.dtype(dtype)}, got {value!r}") from None
+        _first_bad(records, key, name, problem)
         raise
 
 
-def _boxes(values: list[Any], name: str) -> np.ndarray:
-    """``bbox`` values as an (n, 4) float64 array."""
-    if not set(map(type, values)) <= {list} or not set(map(len, values)) <= {4}:
-        for index, box in enumerate(values):
-            if not isinstance(box, (list, tuple, np.ndarray)) or np.ndim(box) != 1 or len(box) != 4:
-                raise ValueError(f"{name}[{index}]: expected 'bbox' as 4 numbers [x, y, w, h], got {box!r}")
-    if not set(map(type, chain.from_iterable(values))) <= {int, float}:
-        for index, box in enumerate(values):
-            if not all(map(_is_number, box)):
-                raise ValueError(f"{name}[{index}]: expected 'bbox' as 4 numbers [x, y, w, h], got {box!r}")
+def _box_problem(box: Any) -> str | None:
+    if (
+        not isinstance(box, (list, tuple, np.ndarray))
+        or np.ndim(box) != 1
+        or len(box) != 4
+        or not all(map(_is_number, box))
+        or _overflows(box, np.float64)
+    ):
+        return f"expected 'bbox' as 4 numbers [x, y, w, h], got {box!r}"
+    return None
+
+
+def _boxes(records: list[Any], name: str) -> np.ndarray:
+    """``bbox`` of every record as an (n, 4) float64 array."""
+    values = _field(records, "bbox", name, _box_problem)
+    if not (
+        set(map(type, values)) <= {list}
+        and set(map(len, values)) <= {4}
+        and set(map(type, chain.from_iterable(values))) <= {int, float}
+    ):
+        _first_bad(records, "bbox", name, _box_problem)
     try:
         return np.fromiter(chain.from_iterable(values), np.float64, count=4 * len(values)).reshape(-1, 4)
     except OverflowError:
-        for index, box in enumerate(values):
-            try:
-                np.array(box, dtype=np.float64)
-            except OverflowError:
-                raise ValueError(f"{name}[{index}]: expected 'bbox' as 4 float64 numbers, got {box!r}") from None
+        _first_bad(records, "bbox", name, _box_problem)
         raise
-
-
-def _integers(records: list[Any], key: str, name: str) -> np.ndarray:
-    return _column(_field(records, key, name), key, name, "integer")
 
 
 def _annotation_arrays(records: list[Any], name: str, kind: str) -> CocoArrays:
     """Annotations as arrays. ``kind``: ``"gt"`` (``id``, ``area``, ``iscrowd`` read),
     ``"results"`` (``score`` read; ids 1..N) or ``"dt"`` (``score`` and ``id`` read)."""
-    boxes = _boxes(_field(records, "bbox", name), name)
-    labels = _integers(records, "category_id", name)
-    image_ids = _integers(records, "image_id", name)
+    boxes = _boxes(records, name)
+    labels = _column(records, "category_id", name, "integer")
+    image_ids = _column(records, "image_id", name, "integer")
     n = len(records)
     if kind == "gt":
-        ids = _integers(records, "id", name)
-        areas = _column(_field(records, "area", name), "area", name, "number")
-        iscrowd = _column(_field(records, "iscrowd", name), "iscrowd", name, "flag") != 0
+        ids = _column(records, "id", name, "integer")
+        areas = _column(records, "area", name, "number")
+        iscrowd = _column(records, "iscrowd", name, "flag") != 0
         scores = None
     else:
-        ids = _integers(records, "id", name) if kind == "dt" else np.arange(1, n + 1, dtype=np.int64)
+        ids = _column(records, "id", name, "integer") if kind == "dt" else np.arange(1, n + 1, dtype=np.int64)
         areas = boxes[:, 2] * boxes[:, 3]
         iscrowd = np.zeros(n, dtype=bool)
-        scores = _column(_field(records, "score", name), "score", name, "number")
+        scores = _column(records, "score", name, "number")
     return CocoArrays(boxes, labels, image_ids, iscrowd, areas, ids, _EMPTY_IDS, _EMPTY_IDS, {}, scores)
 
 
 def _declared(dataset: dict[str, Any], prefix: str) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
     """The image ids, category ids and category names a dataset declares."""
-    images = _integers(_require(dataset, "images", prefix), "id", prefix + "images")
+    images = _column(_require(dataset, "images", prefix), "id", prefix + "images", "integer")
     categories = _require(dataset, "categories", prefix)
-    category_ids = _integers(categories, "id", prefix + "categories")
+    category_ids = _column(categories, "id", prefix + "categories", "integer")
     names = {int(record["id"]): record["name"] for record in categories if "name" in record}
     return np.unique(images), np.unique(category_ids), names
 
@@ -331,8 +357,9 @@ def _is_array_like(value: Any) -> bool:
     return hasattr(value, "__iter__") and hasattr(value, "__len__")
 
 
-def _as_list(value: Any) -> list[Any]:
-    return list(value) if _is_array_like(value) else [value]
+def _as_list(value: Any) -> Any:
+    """``value`` if it is a sequence (a str is one, as in pycocotools), else ``[value]``."""
+    return value if _is_array_like(value) else [value]
 
 
 # --- COCO --------------------------------------------------------------------------------------
@@ -396,15 +423,15 @@ class COCO:
         """The image ids: all of them (in file order, without repeats), or those of ``imgIds``
         that have annotations of every category in ``catIds``, as pycocotools."""
         img_ids, cat_ids = _as_list(imgIds), _as_list(catIds)
-        if not img_ids and not cat_ids:
+        if len(img_ids) == 0 and len(cat_ids) == 0:
             return list(dict.fromkeys(_field(self.dataset.get("images", []), "id", "images")))
         ids = set(img_ids)
-        if cat_ids:
+        if len(cat_ids):
             records = self.dataset.get("annotations", []) if "categories" in self.dataset else []
             pairs = list(zip(_field(records, "category_id", "annotations"), _field(records, "image_id", "annotations")))
             for index, category in enumerate(cat_ids):
                 with_category = {image for label, image in pairs if label == category}
-                ids = with_category if index == 0 and not ids else ids & with_category
+                ids = with_category if index == 0 and len(ids) == 0 else ids & with_category
         return list(ids)
 
     def getCatIds(self, catNms: Any = (), supNms: Any = (), catIds: Any = ()) -> list[Any]:
@@ -412,7 +439,7 @@ class COCO:
         supercategory and id."""
         categories = _require(self.dataset, "categories", "")
         for key, wanted in (("name", _as_list(catNms)), ("supercategory", _as_list(supNms)), ("id", _as_list(catIds))):
-            if wanted:
+            if len(wanted):
                 categories = [record for record in categories if record.get(key) in wanted]
         return _field(categories, "id", "categories")
 
@@ -599,8 +626,6 @@ class COCOeval:
         ValueError
             A missing or malformed annotation field, bad boxes or scores, or bad params.
         """
-        from boxgeom.evaluation import evaluate_detections
-
         p = self.params
         if p.useSegm is not None:
             p.iouType = "segm" if p.useSegm == 1 else "bbox"

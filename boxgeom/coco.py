@@ -73,6 +73,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import datetime
 import gc
@@ -82,7 +83,7 @@ import os
 from dataclasses import dataclass, replace
 from itertools import chain
 from operator import itemgetter
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
@@ -180,11 +181,14 @@ def load_coco(source: str | os.PathLike[str] | dict[str, Any] | list[dict[str, A
     array([0.5])
     """
     if isinstance(source, (str, os.PathLike)):
-        data, prefix = _read_json(source), f"{os.fspath(source)}: "
-    elif isinstance(source, (dict, list)):
-        data, prefix = source, ""
-    else:
-        raise TypeError(f"source: expected a path, a COCO dataset dict or a list of results, got {type(source).__name__}")
+        with _gc_paused():  # the file's objects are freed before the collector runs again
+            return _source_arrays(_read_json(source), f"{os.fspath(source)}: ")
+    if isinstance(source, (dict, list)):
+        return _source_arrays(source, "")
+    raise TypeError(f"source: expected a path, a COCO dataset dict or a list of results, got {type(source).__name__}")
+
+
+def _source_arrays(data: Any, prefix: str) -> CocoArrays:
     if isinstance(data, dict):
         return _dataset_arrays(data, prefix)
     if isinstance(data, list):
@@ -195,17 +199,22 @@ def load_coco(source: str | os.PathLike[str] | dict[str, Any] | list[dict[str, A
 # --- reading the fields ------------------------------------------------------------------------
 
 
-def _read_json(path: str | os.PathLike[str]) -> Any:
-    """``json.load`` with the cyclic garbage collector paused: the millions of dicts and lists
-    of a large file would otherwise trigger collections that rescan all of them."""
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while millions of dicts and lists are made (a
+    large JSON file, the copies of ``loadRes``): each collection would rescan all of them."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        with open(path) as handle:
-            return json.load(handle)
+        yield
     finally:
         if enabled:
             gc.enable()
+
+
+def _read_json(path: str | os.PathLike[str]) -> Any:
+    with _gc_paused(), open(path) as handle:
+        return json.load(handle)
 
 
 def _require(dataset: dict[str, Any], key: str, prefix: str) -> list[Any]:
@@ -349,7 +358,9 @@ def _declared(dataset: dict[str, Any], prefix: str) -> tuple[np.ndarray, np.ndar
 
 def _dataset_arrays(dataset: dict[str, Any], prefix: str) -> CocoArrays:
     images, categories, names = _declared(dataset, prefix)
-    arrays = _annotation_arrays(_require(dataset, "annotations", prefix), prefix + "annotations", "gt")
+    # no "annotations" (an image list such as COCO's test-dev info) reads as none, as in pycocotools
+    records = _require(dataset, "annotations", prefix) if "annotations" in dataset else []
+    arrays = _annotation_arrays(records, prefix + "annotations", "gt")
     return replace(arrays, image_ids_declared=images, categories=categories, category_names=names)
 
 
@@ -409,7 +420,7 @@ class COCO:
             raise TypeError(f"annotation_file: expected a path, a dict or None, got {type(annotation_file).__name__}")
 
     def createIndex(self) -> None:
-        """Forget the arrays read from :attr:`dataset`, after it changed (they are read again on first use)."""
+        """Forget the arrays read from ``dataset``, after it changed (they are read again on first use)."""
         self._arrays = None
 
     @property
@@ -483,15 +494,17 @@ class COCO:
                 f"Results do not correspond to current coco set: results[{row}] has image_id "
                 f"{int(arrays.image_ids[row])}, which is not in the ground truth's images"
             )
+        with _gc_paused():
+            annotations = [
+                {**result, "area": area, "id": index, "iscrowd": 0}
+                for index, (result, area) in enumerate(zip(results, arrays.areas.tolist()), start=1)
+            ]
         res = COCO()
         res.dataset = {
             "info": copy.deepcopy(self.dataset.get("info", {})),
             "images": list(self.dataset["images"]),
             "categories": copy.deepcopy(self.dataset["categories"]),
-            "annotations": [
-                {**result, "area": area, "id": index, "iscrowd": 0}
-                for index, (result, area) in enumerate(zip(results, arrays.areas.tolist()), start=1)
-            ],
+            "annotations": annotations,
         }
         res._arrays = replace(arrays, image_ids_declared=images, categories=categories, category_names=names)
         return res
@@ -638,6 +651,7 @@ class COCOeval:
         p.maxDets = sorted(p.maxDets)
         gt = _evaluated(_coco_arrays(self.cocoGt, "cocoGt"), p)
         dt = _evaluated(_coco_arrays(self.cocoDt, "cocoDt"), p)
+        assert dt.scores is not None  # detections always have them
         categories = p.catIds if p.useCats else np.arange(len(p.catIds))
         self.evaluation = evaluate_detections(
             gt.boxes, gt.labels, gt.image_ids, dt.boxes, dt.scores, dt.labels, dt.image_ids,
@@ -651,12 +665,12 @@ class COCOeval:
         self.eval = {}
 
     def accumulate(self, p: Params | None = None) -> None:
-        """Fill :attr:`eval` with the precision, recall and scores arrays of :meth:`evaluate`.
+        """Fill ``eval`` with the precision, recall and scores arrays of :meth:`evaluate`.
 
         Parameters
         ----------
         p : Params, optional
-            Only :attr:`params` (or None) itself; pycocotools' subsets of the evaluated
+            Only ``params`` (or None) itself; pycocotools' subsets of the evaluated
             params are not supported.
 
         Raises
@@ -685,7 +699,7 @@ class COCOeval:
         }
 
     def summarize(self) -> None:
-        """Print the 12 summary lines of pycocotools and set :attr:`stats`.
+        """Print the 12 summary lines of pycocotools and set ``stats``.
 
         Raises
         ------

@@ -55,6 +55,8 @@ def make_dataset(seed: int, n_images: int = 14, n_categories: int = 4, crowd: fl
                 category = int(rng.integers(1, n_categories + 1)) if rng.random() < 0.9 else 99
             results.append({"image_id": image, "category_id": category, "bbox": [float(v) for v in box],
                             "score": float(rng.integers(1, 10)) / 10})
+    annotations.append({"id": len(annotations) + 1, "image_id": 10**6, "category_id": 1, "bbox": [0, 0, 8, 8],
+                        "area": 64, "iscrowd": 0})  # of an image that is not declared: never evaluated
     dataset = {"info": {"seed": seed}, "images": [{"id": i, "file_name": f"{i}.jpg"} for i in image_ids],
                "annotations": annotations, "categories": categories}
     return dataset, results
@@ -167,13 +169,31 @@ def _subsets(params):
     params.catIds = [3, 1, 3, 5]
 
 
-@pytest.mark.parametrize("configure", [_custom, _subsets], ids=["thresholds", "subsets"])
+def _edges(params):
+    params.iouThrs = np.array([0.0, 1.0])
+    params.areaRng = [[0, 1e10]]
+    params.areaRngLbl = ["all"]
+
+
+def _no_images(params):
+    params.imgIds = []
+
+
+def _no_categories(params):
+    params.catIds = []
+
+
+def _unknown_category(params):
+    params.catIds = [77]
+
+
+@pytest.mark.parametrize("configure", [_custom, _subsets, _edges, _no_images, _no_categories, _unknown_category])
 @pytest.mark.parametrize("seed", range(3))
 def test_cocoeval_custom_params(seed, configure):
     compare(*make_dataset(seed + 20), configure)
 
 
-@pytest.mark.parametrize("cat_ids", [None, [3, 1, 2], [2, 2, 1, 5]], ids=["all", "unsorted", "repeated"])
+@pytest.mark.parametrize("cat_ids", [None, [3, 1, 2], [2, 2, 1, 5], []], ids=["all", "unsorted", "repeated", "none"])
 @pytest.mark.parametrize("seed", range(3))
 def test_cocoeval_use_cats_0(seed, cat_ids):
     def configure(params):
@@ -474,6 +494,7 @@ def test_load_coco_bad_structure(tmp_path):
         load_coco({"annotations": [], "categories": []})
     with pytest.raises(ValueError, match="^dataset: missing 'categories'$"):
         load_coco({"annotations": [], "images": []})
+    assert len(load_coco({"images": [{"id": 1}], "categories": []})) == 0  # an image list without annotations
     with pytest.raises(ValueError, match="^annotations: expected a list, got dict"):
         load_coco({"annotations": {}, "images": [], "categories": []})
     with pytest.raises(ValueError, match=r"^annotations\[1\]: expected a dict, got list"):

@@ -122,6 +122,7 @@ def detection_sample(
     objects_per_image: float = 7.4,
     detections_per_image: int = 100,
     image_size: float = 640,
+    rotated: bool = False,
     seed: int = 0,
 ) -> DetectionSample:
     """Return a COCO-shaped evaluation set: objects and a detector's output for them.
@@ -132,7 +133,8 @@ def detection_sample(
     one to three detections, its box jittered by a normal 10% of its size, a score that
     falls with the jitter, and now and then the wrong category; the rest of the
     ``detections_per_image`` are background false positives of low score. Image ids
-    are 1..n_images.
+    are 1..n_images. ``rotated``: boxes ``(cx, cy, w, h, angle)`` instead, objects at
+    random angles (degrees) and their detections turned a few degrees more.
 
     Examples
     --------
@@ -166,11 +168,19 @@ def detection_sample(
     bg_images = np.repeat(np.arange(1, n_images + 1), room)
     bg_sizes = np.clip(rng.lognormal(np.log(40), 0.9, (len(bg_images), 2)), 2, image_size / 2)
     bg_boxes = np.hstack([rng.uniform(0, 1, (len(bg_images), 2)) * (image_size - bg_sizes), bg_sizes])
+    dt_boxes = np.vstack([near[keep], bg_boxes])
+    if rotated:
+        gt_angles = rng.uniform(-90, 90, n_gt)
+        dt_angles = np.concatenate([gt_angles[source] + rng.normal(0, 3, len(source)), rng.uniform(-90, 90, len(bg_images))])
+        gt_boxes, dt_boxes = (
+            np.column_stack([b[:, :2] + b[:, 2:] / 2, b[:, 2:], a])
+            for b, a in ((gt_boxes, gt_angles), (dt_boxes, np.concatenate([dt_angles[: len(source)][keep], dt_angles[len(source):]])))
+        )
     return DetectionSample(
         gt_boxes=gt_boxes,
         gt_labels=gt_labels.astype(np.int64),
         gt_image_ids=gt_images.astype(np.int64),
-        dt_boxes=np.vstack([near[keep], bg_boxes]),
+        dt_boxes=dt_boxes,
         dt_scores=np.concatenate([near_scores[keep], rng.uniform(0, 0.3, len(bg_images)) ** 2]),
         dt_labels=np.concatenate([near_labels[keep], rng.integers(1, n_categories + 1, len(bg_images))]).astype(np.int64),
         dt_image_ids=np.concatenate([near_images[keep], bg_images]).astype(np.int64),

@@ -421,6 +421,14 @@ def test_load_coco_accepts_numpy_values():
     arrays = load_coco(dataset)
     assert arrays.boxes.tolist() == [[1, 2, 3, 4]] * 2 and arrays.iscrowd.tolist() == [True, False]
     assert arrays.ids.tolist() == [9, 10] and arrays.areas.tolist() == [12.0, 12.0]
+    _, results = make_dataset(0)
+    typed = [{"image_id": np.int64(r["image_id"]), "category_id": np.int32(r["category_id"]),
+              "bbox": [np.float32(v) if i % 2 else np.float64(v) for i, v in enumerate(r["bbox"])],
+              "score": np.float32(r["score"])} for r in results]
+    plain, numpy_typed = load_coco(results), load_coco(typed)
+    for key in ("boxes", "labels", "image_ids", "areas"):
+        np.testing.assert_array_equal(getattr(numpy_typed, key), getattr(plain, key))
+    np.testing.assert_array_equal(numpy_typed.scores, np.float32([r["score"] for r in results]))
 
 
 GT_FIELDS = ("id", "image_id", "category_id", "bbox", "area", "iscrowd")
@@ -563,7 +571,7 @@ def test_coco_load_res_equals_pycocotools(form, tmp_path):
     np.testing.assert_array_equal(res.arrays.ids, np.arange(1, len(results) + 1))
 
 
-def test_coco_load_res_errors():
+def test_coco_load_res_errors(tmp_path):
     pycoco = pytest.importorskip("pycocotools.coco")
     dataset, results = make_dataset(10)
     results[6] = {**results[6], "image_id": 12345}
@@ -575,6 +583,10 @@ def test_coco_load_res_errors():
     gt = COCO(dataset)
     with pytest.raises(ValueError, match=r"^Results do not correspond to current coco set: results\[6\] has image_id 12345"):
         gt.loadRes(results)
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps([{k: v for k, v in r.items() if k != "score"} for r in results]))
+    with pytest.raises(ValueError, match=r"results.json: results\[0\]: missing 'score'"):
+        gt.loadRes(path)
     with pytest.raises(ValueError, match="resFile: expected a list"):
         gt.loadRes({"annotations": []})
     with pytest.raises(ValueError, match=r"resFile: expected an array of shape \(n, 7\)"):

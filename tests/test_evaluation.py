@@ -584,6 +584,8 @@ BAD = [
     ("dt_labels", _set("dt_labels", lambda a: a.astype(str))),
     ("gt_image_ids", _set("gt_image_ids", lambda a: a + 0.25)),
     ("dt_image_ids", _set("dt_image_ids", lambda a: np.where(np.arange(len(a)) == 0, 0.5, a))),
+    ("gt_ids", _set("gt_ids", lambda a: a + 0.5)),
+    ("dt_ids", _set("dt_ids", np.arange(1, 4))),
     ("categories", _set("categories", lambda a: a + 0.5)),
     ("image_ids", _set("image_ids", lambda a: a.astype(np.float64) + 0.5)),
     ("max_dets", _set("max_dets", (3, 1, 2))),

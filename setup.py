@@ -22,8 +22,9 @@ DEBUG = os.environ.get("BOXGEOM_CYTHON_DEBUG", "0") == "1"
 JOBS = int(os.environ.get("BOXGEOM_BUILD_JOBS", "0")) or os.cpu_count() or 1
 
 # Modules whose float arithmetic must be evaluated as written (no fused multiply-add):
-# _fusion reproduces numpy's separately rounded products and sums bit for bit.
-NO_FP_CONTRACTION = {"boxgeom._fusion"}
+# _fusion reproduces numpy's separately rounded products and sums bit for bit, and _evaluate
+# pycocotools' IoU (compiled without contraction) and precision.
+NO_FP_CONTRACTION = {"boxgeom._fusion", "boxgeom._evaluate"}
 
 DIRECTIVES = {
     "language_level": "3",

@@ -15,6 +15,8 @@ Map of the compiled layer: each public function validates its input once
 - weighted_boxes_fusion, non_maximum_weighted -> _fusion (a hierarchical grid of the
   clusters); boxgeom.ensemble (ensemble-boxes' drop-in) -> _fusion and _nms
 - tile_cover -> _cover
+- evaluate_detections -> _evaluate (grouping, then matching and accumulation per category;
+  rotated boxes and quads bring their IoU from _rotated)
 - nmm, merge_groups -> _nmm (the hierarchical grid, _hgrid.pxd); slice_grid -> Python
 - BoxIndex -> _index
 - rotated_corners, rotated_intersection_area, rotated_iou, polygon_iou -> _rotated
@@ -34,6 +36,7 @@ _bits.pxd, _kinds.pxd (dtype dispatch), _types.pxd. Full map: docs/architecture.
 
 from boxgeom._threads import openmp_enabled
 from boxgeom._compat_checks import InvalidBoxesError
+from boxgeom.evaluation import DetectionEvaluation, evaluate_detections
 from boxgeom.detection import batched_nms, match_greedy, match_optimal, nms, tile_cover
 from boxgeom.formats import box_area, box_convert
 from boxgeom.fusion import non_maximum_weighted, weighted_boxes_fusion
@@ -67,6 +70,8 @@ __all__ = [
     "batched_rotated_nms",
     "box_iou_pairs",
     "clip_boxes_to_image",
+    "DetectionEvaluation",
+    "evaluate_detections",
     "find_pairs",
     "find_pairs_between",
     "match_greedy",

@@ -58,6 +58,7 @@ PARALLEL_FROM = {
     "rotated_pairs": 20_000,  # clipped pairs of rotated boxes (elementwise, sparse)
     "rotated_boxes": 50_000,  # rotated boxes given to the pair engine
     "masks": 1 << 20,  # mask pixels read by masks_to_boxes
+    "evaluation": 20_000,  # detections evaluated (the categories run in parallel)
     "soft_nms": 200_000,  # listed pairs of a soft-NMS (their decay weights; the walk over its components)
 }
 

@@ -233,6 +233,7 @@ def make_coco(
     past_border: float = 0.1,
     foreign_images: int = 0,
     gt_id_zero: bool = False,
+    tie_pairs: float = 0.0,
     grid: float | None = None,
     image_size: tuple[float, float] = (640.0, 480.0),
     max_size: float = 250.0,
@@ -266,6 +267,10 @@ def make_coco(
     foreign_images : detections on images that are not in ``gt["images"]`` (for
         ``strict``; pycocotools' ``loadRes`` rejects them).
     gt_id_zero : give one (non-crowd if possible) ground truth the annotation id 0.
+    tie_pairs : images (box kind) that get a ground truth's twin shifted sideways, a
+        detection halfway between them (the same IoU with both: the later ground truth
+        in list order wins) and a lower-scored detection on one of them (a TP or a FP
+        depending on that choice).
     grid : round coordinates to multiples of ``grid`` (1: integer boxes, exact IoU ties and
         IoUs exactly on thresholds).
     """
@@ -332,6 +337,18 @@ def make_coco(
                 if rng.random() < 0.5:
                     scores[i] = scores[j]
         dt_geometry = shapes.geometry(dt_rows)
+        if kind == "box" and n_gt and rng.random() < tie_pairs:
+            g = gt_geometry[rng.integers(0, n_gt)]
+            step = max(1.0, np.round(g[2] / 4))
+            twin, middle = g + [2 * step, 0, 0, 0], g + [step, 0, 0, 0]
+            label = gt_labels[np.flatnonzero((gt_geometry == g).all(axis=1))[0]]
+            gt_geometry = np.vstack([gt_geometry, twin])
+            gt_labels, is_crowd = np.r_[gt_labels, label], np.r_[is_crowd, False]
+            gt_area = np.r_[gt_area, twin[2] * twin[3]]
+            n_gt += 1
+            dt_geometry = np.vstack([dt_geometry, middle, twin if rng.random() < 0.5 else g])
+            labels, scores = np.r_[labels, label, label], np.r_[scores, 0.95, 0.6]
+            n_dt += 2
         if kind != "box":  # keep shapely's and the exact kernel's decisions identical
             gt_quads = quads_of(gt_geometry, kind)
             gt_keys = [tuple(r) + (bool(c),) for r, c in zip(gt_geometry.tolist(), is_crowd)]

@@ -81,6 +81,7 @@ CORNERS = {
     "integer": {"grid": 1.0},
     "ties": {"grid": 1.0, "tied_scores": 0.9, "duplicates": 0.3, "duplicate_gt": 0.2},
     "lattice": {"grid": 1.0, "image_size": (12.0, 12.0), "max_size": 6.0, "tied_scores": 0.6},
+    "gt ties": {"grid": 1.0, "tie_pairs": 0.7},
     "crowd": {"crowd": 0.4, "grid": 2.0},
     "areas": {"area_mismatch": 0.5, "boundary_areas": 0.3},
     "sparse": {"images_without_gt": 0.5, "images_without_dets": 0.4, "categories_without_gt": 3},

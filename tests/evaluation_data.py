@@ -337,7 +337,7 @@ def make_coco(
                 if rng.random() < 0.5:
                     scores[i] = scores[j]
         dt_geometry = shapes.geometry(dt_rows)
-        if kind == "box" and n_gt and rng.random() < tie_pairs:
+        if kind == "box" and n_gt and tie_pairs and rng.random() < tie_pairs:
             g = gt_geometry[rng.integers(0, n_gt)]
             step = max(1.0, np.round(g[2] / 4))
             twin, middle = g + [2 * step, 0, 0, 0], g + [step, 0, 0, 0]

@@ -113,27 +113,42 @@ def test_matches_pycocotools(name, use_categories):
         assert summary_lines(result.summary()) == summary_lines(text)
 
 
-def test_the_generator_produces_the_corner_cases():
-    """The knobs do what they say (so the comparisons above cover them)."""
-    gt, results = generated("defaults", 0)
+def corner_cases(gt, results) -> dict[str, bool]:
     anns = gt["annotations"]
+    images = {i["id"] for i in gt["images"]}
     declared = {c["id"] for c in gt["categories"]}
-    boxes = np.array([a["bbox"] for a in anns])
-    assert any(a["iscrowd"] for a in anns)
-    assert any(a["area"] != a["bbox"][2] * a["bbox"][3] for a in anns)
-    assert {i["id"] for i in gt["images"]} - {a["image_id"] for a in anns}
-    assert {i["id"] for i in gt["images"]} - {r["image_id"] for r in results}
-    assert declared - {a["category_id"] for a in anns}
-    assert {r["category_id"] for r in results} - declared
+    boxes = np.array([a["bbox"] for a in anns] + [r["bbox"] for r in results])
     scores = [r["score"] for r in results]
-    assert len(scores) - len(set(scores)) > 10
-    assert ((boxes[:, 2] == 0) | (boxes[:, 3] == 0)).any()
-    assert ((boxes[:, 0] < 0) | (boxes[:, 0] + boxes[:, 2] > 640)).any()
-    assert len({tuple(r["bbox"]) for r in results}) < len(results)
-    gt, results = generated("gt id 0", 0)
-    assert 0 in {a["id"] for a in gt["annotations"]}
-    evaluator, _ = cocoeval(gt, results)
+    return {
+        "crowd": any(a["iscrowd"] for a in anns),
+        "area != w*h": any(a["area"] != a["bbox"][2] * a["bbox"][3] for a in anns),
+        "area on a bound": any(a["area"] in (32.0**2, 96.0**2) for a in anns),
+        "image without gt": bool(images - {a["image_id"] for a in anns}),
+        "image without detections": bool(images - {r["image_id"] for r in results}),
+        "category without gt": bool(declared - {a["category_id"] for a in anns}),
+        "undeclared label": bool({r["category_id"] for r in results} - declared),
+        "tied scores": len(scores) - len(set(scores)) > 10,
+        "zero size": bool(((boxes[:, 2] == 0) | (boxes[:, 3] == 0)).any()),
+        "past the border": bool(((boxes[:, 0] < 0) | (boxes[:, 0] + boxes[:, 2] > 640)).any()),
+        "duplicated detection": len({tuple(r["bbox"]) for r in results}) < len(results),
+        "duplicated gt": len({tuple(a["bbox"]) for a in anns}) < len(anns),
+        "gt id 0": 0 in {a["id"] for a in anns},
+    }
+
+
+def test_the_generator_produces_the_corner_cases():
+    """Each corner case occurs in the default sets (so the comparisons above cover them)."""
+    seen = {}
+    for seed in range(3):
+        for case, present in corner_cases(*generated("defaults", seed)).items():
+            seen[case] = seen.get(case, False) or present
+    seen["gt id 0"] = corner_cases(*generated("gt id 0", 0))["gt id 0"]
+    assert all(seen.values()), [case for case, present in seen.items() if not present]
+    evaluator, _ = cocoeval(*generated("defaults", 0))
     assert evaluator.eval["precision"].max() > 0.5  # the sets are not trivially empty
+    clean = corner_cases(*generated("clean", 0))
+    assert not any(clean[case] for case in ("crowd", "area != w*h", "undeclared label", "zero size", "past the border",
+                                            "duplicated detection", "gt id 0"))
 
 
 def test_many_detections_per_image_are_truncated():

@@ -292,6 +292,7 @@ def main(quick: bool = False) -> list[Row]:
     data = coco_like(n_large)
     summary = f"{n_large:,} images, {len(data['gt_boxes']):,} GT, {len(data['dt_boxes']):,} detections"
     ours = median_time(lambda: evaluate_detections(**data, fmt="xywh"), repeat=5)
+    ours_1 = median_time(lambda: evaluate_detections(**data, fmt="xywh", n_threads=1), repeat=5)
     result = evaluate_detections(**data, fmt="xywh")
     if faster is None:
         rows.append(Row(summary, "evaluate_detections", ours, note="faster-coco-eval not installed"))
@@ -300,6 +301,7 @@ def main(quick: bool = False) -> list[Row]:
         peer_s = median_time(lambda: run_faster(faster, coco_gt, coco_dt), repeat=3, budget_s=60)
         rows.append(Row(summary, "evaluate_detections", ours, "COCOeval_faster", peer_s,
                         agreement(result, run_faster(faster, coco_gt, coco_dt), precision=False)))
+        rows.append(Row(summary, "evaluate_detections(n_threads=1)", ours_1, "COCOeval_faster", peer_s))
         del coco_gt, coco_dt
 
     subset = first_images(data, n_small)

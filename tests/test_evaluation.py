@@ -300,6 +300,54 @@ def test_detection_ids_of_zero():
     assert changed == 3
 
 
+def _areas_out_of_every_range(gt, results):
+    for index, annotation in enumerate(gt["annotations"]):
+        annotation["area"] = -annotation["area"] if index % 4 == 0 else 5e10 if index % 7 == 0 else annotation["area"]
+
+
+def _scores_outside_0_1(gt, results):
+    for index, result in enumerate(results):
+        result["score"] = (-result["score"] if index % 3 == 0 else 10 * result["score"] if index % 5 == 0
+                           else -0.0 if index % 11 == 0 else 0.0 if index % 13 == 0 else result["score"])
+
+
+def _negative_gt_ids(gt, results):
+    for annotation in gt["annotations"][::3]:
+        annotation["id"] = -annotation["id"]
+
+
+@pytest.mark.parametrize(
+    "change, params",
+    [
+        (_areas_out_of_every_range, {}),
+        (_scores_outside_0_1, {}),  # -0.0 ties with 0.0
+        (_negative_gt_ids, {}),  # a negative ground-truth id is an ordinary one
+        (None, {"iou_thresholds": [0.75, 0.5, 0.9, 0.5]}),  # unsorted, repeated: each on its own
+        (None, {"recall_thresholds": [1.0, 0.2, 0.5, 0.0, 0.5]}),
+        (None, {"area_ranges": [(0, 1e10), (5000, 10)], "area_labels": ("all", "small")}),  # lo > hi: empty
+    ],
+    ids=["areas out of every range", "scores outside [0, 1]", "negative gt ids", "unsorted iou thresholds",
+         "unsorted recall thresholds", "empty area range"],
+)
+def test_unusual_values_pycocotools_accepts(change, params):
+    gt, results = copy.deepcopy(generated("ties", 0))
+    if change is not None:
+        change(gt, results)
+    evaluator, text = cocoeval(gt, results, **params)
+    result = ours(gt, results, **params)
+    assert_same(result, evaluator)
+    assert summary_lines(result.summary()) == summary_lines(text)
+
+
+def test_negative_detection_ids_never_use_up_their_match():
+    gt, results = generated("ties", 2)
+    dt_ids = np.arange(1, len(results) + 1)
+    dt_ids[::4] *= -1
+    evaluator, _ = cocoeval(gt, results, dt_ids=dt_ids)
+    assert not np.array_equal(evaluator.eval["precision"], cocoeval(gt, results)[0].eval["precision"])
+    assert_same(ours(gt, results, dt_ids=dt_ids), evaluator)
+
+
 def test_n_threads_and_repeated_calls_are_identical_and_inputs_untouched():
     gt, results = generated("defaults", 4)
     arrays = to_arrays(gt, results)

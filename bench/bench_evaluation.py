@@ -345,7 +345,6 @@ def main(quick: bool = False) -> list[Row]:
         seconds = median_time(lambda: evaluate_detections(**big, fmt="xywh"), repeat=3)
         print(f"| {n_images:,} | {len(big['gt_boxes']):,} | {len(big['dt_boxes']):,} | {traced:.1f} | {rss:.1f} | "
               f"{format_seconds(seconds)} |")
-        del big
     return rows
 
 

@@ -118,7 +118,8 @@ class _Shapes:
 
     def __init__(self, rng: np.random.Generator, kind: str, width: float, height: float, grid: float | None,
                  max_size: float):
-        self.rng, self.kind, self.width, self.height, self.grid, self.max_size = rng, kind, width, height, grid, max_size
+        self.rng, self.kind, self.grid, self.max_size = rng, kind, grid, max_size
+        self.width, self.height = width, height
 
     def _q(self, values: np.ndarray) -> np.ndarray:
         return values if self.grid is None else np.round(values / self.grid) * self.grid
@@ -291,7 +292,8 @@ def make_coco(
     results: list[dict] = []
     for image_index, image_id in enumerate(np.r_[image_ids, foreign]):
         is_foreign = image_index >= n_images
-        n_gt = 0 if is_foreign or rng.random() < images_without_gt or n_categories == 0 else rng.integers(0, gt_per_image + 1)
+        empty = is_foreign or rng.random() < images_without_gt or n_categories == 0
+        n_gt = 0 if empty else rng.integers(0, gt_per_image + 1)
         n_dt = 0 if rng.random() < images_without_dets else rng.integers(0, dets_per_image + 1)
         for _attempt in range(100):
             gt_rows = shapes.draw(n_gt, past_border)
@@ -383,7 +385,8 @@ def make_coco(
         plain = [a for a in annotations if not a["iscrowd"]] or annotations
         plain[rng.integers(0, len(plain))]["id"] = 0
     results = [results[i] for i in rng.permutation(len(results))]
-    images = [{"id": int(i), "width": width, "height": height, "file_name": f"{i}.jpg"} for i in rng.permutation(image_ids)]
+    images = [{"id": int(i), "width": width, "height": height, "file_name": f"{i}.jpg"}
+              for i in rng.permutation(image_ids)]
     categories = [{"id": int(c), "name": f"class{c}"} for c in rng.permutation(cat_ids)]
     return {"images": images, "categories": categories, "annotations": annotations}, results
 
@@ -469,9 +472,10 @@ def coco_objects(gt: dict, results: list[dict], kind: str = "box", module: str =
         if not gt["images"]:
             raise ValueError("gt: no image to hold the placeholder detection")
         unused = max([c["id"] for c in gt["categories"]] + [0]) + 1000
+        placeholder = {"box": [0.0, 0.0, 1.0, 1.0], "rotated": [0.5, 0.5, 1.0, 1.0, 0.0],
+                       "polygon": [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]}[kind]
         results = [{"image_id": gt["images"][0]["id"], "category_id": unused, "bbox": [0.0, 0.0, 1.0, 1.0],
-                    "score": 0.5, GEOMETRY_KEY[kind]: {"box": [0.0, 0.0, 1.0, 1.0], "rotated": [0.5, 0.5, 1.0, 1.0, 0.0],
-                                                        "polygon": [0.0, 0.0, 1.0, 0.0, 1.0, 1.0, 0.0, 1.0]}[kind]}]
+                    "score": 0.5, GEOMETRY_KEY[kind]: placeholder}]
     with contextlib.redirect_stdout(io.StringIO()):
         coco_gt = COCO()
         coco_gt.dataset = copy.deepcopy(gt)

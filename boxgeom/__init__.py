@@ -29,6 +29,8 @@ Map of the compiled layer: each public function validates its input once
 - openmp_enabled -> _openmp
 - boxgeom.compat -> _pairs and _csr, _nms, _match, _cover, _compat_index
 - boxgeom.dask -> the functions above, once per partition
+- voc_ap -> _pairs (one band per image and category), _iou or _rotated, then numpy; read_dota,
+  write_dota -> Python
 
 Shared headers: _box.pxd (box algebra), _cells.pxd, _sort.pxd, _buffer.pxd,
 _bits.pxd, _kinds.pxd (dtype dispatch), _types.pxd. Full map: docs/architecture.md.
@@ -56,6 +58,8 @@ from boxgeom.rotated import (
 )
 from boxgeom.setarea import SetAreas, set_area_grads, set_areas, set_iou, union_area
 from boxgeom.suppression import batched_rotated_nms, polygon_nms, rotated_soft_nms, soft_nms
+from boxgeom.dota import DotaData, read_dota, write_dota
+from boxgeom.voc import VocResult, voc_ap
 
 __version__ = "0.1.0"
 
@@ -102,4 +106,9 @@ __all__ = [
     "union_area",
     "tile_cover",
     "weighted_boxes_fusion",
+    "DotaData",
+    "VocResult",
+    "read_dota",
+    "voc_ap",
+    "write_dota",
 ]

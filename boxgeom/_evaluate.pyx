@@ -1,9 +1,11 @@
 """Detection evaluation as pycocotools' ``COCOeval`` computes it (``evaluate`` then
 ``accumulate``), on flat arrays and one category per task.
 
-The boxes arrive grouped by (category, image), category-major (``group_rows``): the
-ground truth of a group in its given order, the detections by decreasing score (ties:
-the given order) and cut to the largest ``maxDets``. A category is one task
+The boxes are grouped by (category, image), category-major: ``group_rows`` lists
+them group by group (the caller then gathers them into records, ``GT_RECORD`` and
+``DT_RECORD``, so that everything after reads memory in sequence), and
+``rank_detections`` orders each group's detections by decreasing score (ties: the
+order given) and cuts them to the largest ``maxDets``. A category is one task
 (``evaluate_category``, run in parallel over categories):
 
 1. Every group of the category is matched at every area range and IoU threshold, as
@@ -11,11 +13,12 @@ the given order) and cut to the largest ``maxDets``. A category is one task
    its order), then the ignored; a detection takes the eligible ground truth of the
    highest IoU >= min(t, 1 - 1e-10) (ties: the later one), never an ignored one once
    one not ignored is found, and a used one only when it is a crowd. Each detection
-   ends true positive, false positive or ignored, for each (range, threshold).
+   ends true positive, false positive or ignored, for each (range, threshold): one
+   bit per threshold in two masks.
 2. The category's detections are ranked by decreasing score, ties by image, then by
    rank within the image (pycocotools' stable sort of the concatenated images), once:
    the detections kept at each ``maxDets`` are a subsequence of that ranking.
-3. For each (maxDets, range, threshold) one pass counts true and false positives.
+3. For each (maxDets, range) one pass counts true and false positives per threshold.
    Precision only rises at a true positive, so the precision envelope and the recall
    thresholds are read at the true positives only: the c-th true positive is where
    recall first reaches c / npig.
@@ -23,7 +26,8 @@ the given order) and cut to the largest ``maxDets``. A category is one task
 The IoU of axis-aligned boxes is pycocotools' (``bbIou`` in its ``maskApi.c``) on
 ``(x, y, w, h)`` float64 rows, operation for operation; the module is built without
 floating-point contraction so that every value is rounded as there. Rotated boxes and
-quads bring their IoU as listed pairs (``group_pairs`` lists the candidates).
+quads bring their IoU as listed pairs (``group_pairs`` lists the candidates from the
+records' bounds).
 """
 
 from cython.parallel cimport prange
@@ -34,9 +38,9 @@ from libc.string cimport memcpy, memset
 cimport numpy as cnp
 import numpy as np
 
-from boxgeom._sort cimport KeyTie, float_key, float_unkey, sort_key_ties
 from boxgeom._bits cimport ctz64
-from boxgeom._types cimport float64_t, int64_t, intp_t, uint8_t, uint64_t
+from boxgeom._sort cimport KeyTie, float_key, float_unkey, sort_key_ties
+from boxgeom._types cimport int64_t, intp_t, uint8_t, uint64_t
 
 cnp.import_array()
 
@@ -44,143 +48,140 @@ cdef double EPS = 2.220446049250313e-16  # np.spacing(1), added to tp + fp
 cdef double BEST_CAP = 1.0 - 1e-10  # pycocotools' cap of the IoU threshold
 
 
-def group_rows(const intp_t[::1] group, const intp_t[::1] order, intp_t n_groups,
-               const float64_t[::1] scores=None, intp_t max_det=-1):
-    """Rows ``order`` counting-sorted by ``group`` (stable): ``(indptr, rows)``.
+cdef struct GroundTruth:
+    double box[4]  # x, y, w, h; rotated boxes and quads: their bounds x1, y1, x2, y2
+    double area  # what the area ranges test
+    int64_t crowd  # 0 or 1
+    int64_t id
 
-    With ``scores``, each group's rows are then ranked by decreasing score (ties: the
-    order given) and cut to ``max_det``. ``group[r]`` must lie in [0, n_groups) for
-    every r in ``order``.
-    """
-    cdef intp_t n = order.shape[0], r, g, start, size, kept, total = 0, j
+
+cdef struct Detection:
+    double box[4]
+    double area
+    double score
+    int64_t id
+
+
+#: numpy's view of the records (the same layout as the structs above)
+GT_RECORD = np.dtype([("box", np.float64, 4), ("area", np.float64), ("crowd", np.int64), ("id", np.int64)])
+DT_RECORD = np.dtype([("box", np.float64, 4), ("area", np.float64), ("score", np.float64), ("id", np.int64)])
+assert GT_RECORD.itemsize == sizeof(GroundTruth) and DT_RECORD.itemsize == sizeof(Detection)
+
+
+def group_rows(const intp_t[::1] group, const intp_t[::1] order, intp_t n_groups):
+    """Rows ``order`` counting-sorted by ``group`` (stable): ``(indptr, rows)``.
+    ``group[r]`` must lie in [0, n_groups) for every r in ``order``."""
+    cdef intp_t n = order.shape[0], r, g
     indptr_array = np.zeros(n_groups + 1, dtype=np.int64)
     rows_array = np.empty(n, dtype=np.intp)
     cdef int64_t[::1] indptr = indptr_array
     cdef intp_t[::1] rows = rows_array
-    cdef int64_t* cursor
-    cdef KeyTie* ties = NULL
-    cdef KeyTie* tmp = NULL
-    cdef intp_t* copy = NULL
-    cdef intp_t largest = 0
-    cdef bint ranked = scores is not None
+    cdef int64_t* cursor = <int64_t*> malloc((n_groups + 1) * sizeof(int64_t))
+    if cursor == NULL:
+        raise MemoryError()
     with nogil:
         for r in range(n):
             indptr[group[order[r]] + 1] += 1
         for g in range(n_groups):
-            if indptr[g + 1] > largest:
-                largest = indptr[g + 1]
             indptr[g + 1] += indptr[g]
-        cursor = <int64_t*> malloc((n_groups + 1) * sizeof(int64_t))
-        if ranked:
-            ties = <KeyTie*> malloc((largest + 1) * sizeof(KeyTie))
-            tmp = <KeyTie*> malloc((largest + 1) * sizeof(KeyTie))
-            copy = <intp_t*> malloc((largest + 1) * sizeof(intp_t))
-    if cursor == NULL or (ranked and (ties == NULL or tmp == NULL or copy == NULL)):
+        memcpy(cursor, &indptr[0], (n_groups + 1) * sizeof(int64_t))
+        for r in range(n):
+            g = group[order[r]]
+            rows[cursor[g]] = order[r]
+            cursor[g] += 1
         free(cursor)
+    return indptr_array, rows_array
+
+
+def rank_detections(int64_t[::1] indptr, cnp.ndarray records, intp_t max_det):
+    """Order each group of ``records`` (DT_RECORD, grouped by ``indptr``) by decreasing
+    score, ties in their order, keep its first ``max_det`` and pack the groups, in place
+    (``indptr`` too); return the positions kept (ascending within each group's new
+    order: the record at position q came from ``kept[q]``)."""
+    cdef intp_t n_groups = indptr.shape[0] - 1, g, j, size, start = 0, total = 0, largest = 0
+    cdef Detection* rec = <Detection*> cnp.PyArray_DATA(records)
+    for g in range(n_groups):
+        largest = max(largest, <intp_t> (indptr[g + 1] - indptr[g]))
+    kept_array = np.empty(indptr[n_groups], dtype=np.intp)
+    cdef intp_t[::1] kept = kept_array
+    cdef KeyTie* ties = <KeyTie*> malloc((largest + 1) * sizeof(KeyTie))
+    cdef KeyTie* tmp = <KeyTie*> malloc((largest + 1) * sizeof(KeyTie))
+    cdef Detection* copy = <Detection*> malloc((largest + 1) * sizeof(Detection))
+    if ties == NULL or tmp == NULL or copy == NULL:
         free(ties)
         free(tmp)
         free(copy)
         raise MemoryError()
     with nogil:
-        for g in range(n_groups + 1):
-            cursor[g] = indptr[g]
-        for r in range(n):
-            g = group[order[r]]
-            rows[cursor[g]] = order[r]
-            cursor[g] += 1
-        if ranked:
-            # rank each group by score, keep max_det, and pack the groups
-            start = 0
-            for g in range(n_groups):
-                size = indptr[g + 1] - start
-                for j in range(size):
-                    ties[j].key = ~float_key(scores[rows[start + j]])
-                    ties[j].tie = j
-                    copy[j] = rows[start + j]
-                sort_key_ties(ties, size, tmp)
-                kept = size if max_det < 0 or size < max_det else max_det
-                for j in range(kept):
-                    rows[total + j] = copy[ties[j].tie]
-                start = indptr[g + 1]
-                indptr[g] = total
-                total += kept
-            indptr[n_groups] = total
-        free(cursor)
+        for g in range(n_groups):
+            size = indptr[g + 1] - start
+            for j in range(size):
+                ties[j].key = ~float_key(rec[start + j].score)
+                ties[j].tie = j
+            memcpy(copy, rec + start, size * sizeof(Detection))
+            sort_key_ties(ties, size, tmp)
+            size = min(size, max_det)
+            for j in range(size):
+                rec[total + j] = copy[ties[j].tie]
+                kept[total + j] = start + ties[j].tie
+            start = indptr[g + 1]
+            indptr[g] = total
+            total += size
+        indptr[n_groups] = total
         free(ties)
         free(tmp)
         free(copy)
-    if ranked:
-        rows_array = rows_array[:total].copy()
-    return indptr_array, rows_array
+    return kept_array[:total]
 
 
-cdef intp_t list_pairs(const float64_t[:, ::1] gt_bounds, const float64_t[:, ::1] dt_bounds,
-                      const int64_t[::1] gt_indptr, const intp_t[::1] gt_rows, const int64_t[::1] dt_indptr,
-                      const intp_t[::1] dt_rows, int64_t* indptr, intp_t* local, intp_t* dts, intp_t* gts) noexcept nogil:
-    """Count the pairs of ``group_pairs`` (filling ``indptr``), and list them when
-    ``local`` is not NULL; return the count."""
-    cdef intp_t g, p, j, d, t = 0
-    cdef int64_t gs, ng
-    cdef const float64_t* a
-    cdef const float64_t* b
+cdef intp_t list_pairs(const GroundTruth* gt, const Detection* dt, const int64_t[::1] gt_indptr,
+                       const int64_t[::1] dt_indptr, int64_t* indptr, intp_t* local) noexcept nogil:
+    """Count the pairs of ``group_pairs`` (filling ``indptr``), and list each one's
+    ground truth position within its group when ``local`` is not NULL."""
+    cdef intp_t g, p, j, t = 0
+    cdef const double* a
+    cdef const double* b
     for g in range(gt_indptr.shape[0] - 1):
-        gs = gt_indptr[g]
-        ng = gt_indptr[g + 1] - gs
         for p in range(dt_indptr[g], dt_indptr[g + 1]):
-            d = dt_rows[p]
-            a = &dt_bounds[d, 0]
-            for j in range(ng):
-                b = &gt_bounds[gt_rows[gs + j], 0]
+            a = dt[p].box
+            for j in range(gt_indptr[g + 1] - gt_indptr[g]):
+                b = gt[gt_indptr[g] + j].box
                 if a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]:
                     if local != NULL:
                         local[t] = j
-                        dts[t] = d
-                        gts[t] = gt_rows[gs + j]
                     t += 1
             indptr[p + 1] = t
     return t
 
 
-def group_pairs(const float64_t[:, ::1] gt_bounds, const float64_t[:, ::1] dt_bounds,
-                const int64_t[::1] gt_indptr, const intp_t[::1] gt_rows,
-                const int64_t[::1] dt_indptr, const intp_t[::1] dt_rows):
-    """The (detection, ground truth) pairs of each group whose bounds ``(x1, y1, x2,
-    y2)`` meet (touching included): ``(indptr, local, dt, gt)``, a CSR over the
-    positions in ``dt_rows`` whose entries are the ground truth's position within the
-    group (``local``), with the original indices of both boxes (``dt``, ``gt``)."""
-    indptr_array = np.zeros(dt_rows.shape[0] + 1, dtype=np.int64)
+def group_pairs(cnp.ndarray gt_records, cnp.ndarray dt_records, const int64_t[::1] gt_indptr,
+                const int64_t[::1] dt_indptr):
+    """The (detection, ground truth) pairs of each group whose bounds (the records'
+    ``box``: x1, y1, x2, y2) meet, touching included: ``(indptr, local)``, a CSR over
+    the detections whose entries are the ground truth's position within the group."""
+    cdef const GroundTruth* gt = <GroundTruth*> cnp.PyArray_DATA(gt_records)
+    cdef const Detection* dt = <Detection*> cnp.PyArray_DATA(dt_records)
+    indptr_array = np.zeros(len(dt_records) + 1, dtype=np.int64)
     cdef int64_t[::1] indptr = indptr_array
     cdef intp_t count
     with nogil:
-        count = list_pairs(gt_bounds, dt_bounds, gt_indptr, gt_rows, dt_indptr, dt_rows, &indptr[0],
-                           NULL, NULL, NULL)
+        count = list_pairs(gt, dt, gt_indptr, dt_indptr, &indptr[0], NULL)
     local_array = np.empty(count, dtype=np.intp)
-    dt_array = np.empty(count, dtype=np.intp)
-    gt_array = np.empty(count, dtype=np.intp)
-    cdef intp_t[::1] local = local_array, dts = dt_array, gts = gt_array
+    cdef intp_t[::1] local = local_array
     if count:
         with nogil:
-            list_pairs(gt_bounds, dt_bounds, gt_indptr, gt_rows, dt_indptr, dt_rows, &indptr[0],
-                       &local[0], &dts[0], &gts[0])
-    return indptr_array, local_array, dt_array, gt_array
+            list_pairs(gt, dt, gt_indptr, dt_indptr, &indptr[0], &local[0])
+    return indptr_array, local_array
 
 
 cdef struct Inputs:
-    # ground truth and detections (original indices), grouped (category-major)
-    bint listed  # the IoU comes as pairs (below), not from the boxes
-    const double* gt_boxes  # (G, 4) x, y, w, h
-    const double* gt_areas  # what the area ranges test
-    const uint8_t* gt_crowd
-    const int64_t* gt_ids
-    const double* dt_boxes
-    const double* dt_areas
-    const double* dt_scores
-    const int64_t* dt_ids
+    # the records, grouped (category-major), and the groups
+    const GroundTruth* gt
+    const Detection* dt
     const int64_t* gt_indptr
-    const intp_t* gt_rows
     const int64_t* dt_indptr
-    const intp_t* dt_rows
-    # the IoU as pairs: a CSR over the positions in dt_rows, of (position in group, IoU)
+    # the IoU as pairs (listed): a CSR over the detections, of (position in group, IoU)
+    bint listed
     const int64_t* pair_indptr
     const intp_t* pair_local
     const double* pair_iou
@@ -212,10 +213,11 @@ cdef inline double coco_iou(const double* d, const double* g, double d_area, dou
 
 
 cdef void group_iou(const Inputs* s, intp_t gs, intp_t ng, intp_t ds, intp_t nd, double* iou) noexcept nogil:
-    """The (nd, ng) IoU of a group's detections (positions ds..) and ground truth (gs..)."""
-    cdef intp_t p, j, d, g
+    """The (nd, ng) IoU of a group's detections (records ds..) and ground truth (gs..)."""
+    cdef intp_t p, j
     cdef int64_t e
-    cdef const double* box
+    cdef const Detection* d
+    cdef const GroundTruth* g
     cdef double d_area
     if s.listed:
         memset(iou, 0, nd * ng * sizeof(double))
@@ -224,13 +226,11 @@ cdef void group_iou(const Inputs* s, intp_t gs, intp_t ng, intp_t ds, intp_t nd,
                 iou[p * ng + s.pair_local[e]] = s.pair_iou[e]
         return
     for p in range(nd):
-        d = s.dt_rows[ds + p]
-        box = s.dt_boxes + 4 * d
-        d_area = box[2] * box[3]
+        d = s.dt + ds + p
+        d_area = d.box[2] * d.box[3]
         for j in range(ng):
-            g = s.gt_rows[gs + j]
-            iou[p * ng + j] = coco_iou(box, s.gt_boxes + 4 * g, d_area, s.gt_boxes[4 * g + 2] * s.gt_boxes[4 * g + 3],
-                                       s.gt_crowd[g])
+            g = s.gt + gs + j
+            iou[p * ng + j] = coco_iou(d.box, g.box, d_area, g.box[2] * g.box[3], g.crowd != 0)
 
 
 cdef inline bint has_bit(const uint64_t* words, intp_t t) noexcept nogil:
@@ -266,13 +266,14 @@ cdef bint match_category(const Inputs* s, intp_t k, uint64_t* tp_bits, uint64_t*
     hold one bit per threshold: true positive, ignored (neither: false positive). Also
     each detection's rank within its image, and the ground truth not ignored per range
     (``npig``). False when memory runs out."""
-    cdef intp_t i, g, a, t, p, j, m, d, gi, w, W = s.W, largest_g = 0, largest_d = 0
+    cdef intp_t i, g, a, t, p, j, m, w, W = s.W, largest_g = 0, largest_d = 0
     cdef intp_t g0 = k * s.n_images, d0 = s.dt_indptr[g0], gs, ng, ds, nd
-    cdef double lo, hi, d_area, lowest = BEST_CAP
+    cdef double lo, hi, lowest = BEST_CAP
     cdef bint outside
     cdef uint64_t bit
     cdef uint64_t* tp
     cdef uint64_t* ig
+    cdef const Detection* d
     for t in range(s.T):
         lowest = fmin(lowest, s.iou_thresholds[t])
     for i in range(s.n_images):
@@ -298,7 +299,7 @@ cdef bint match_category(const Inputs* s, intp_t k, uint64_t* tp_bits, uint64_t*
         ds = s.dt_indptr[g]
         nd = s.dt_indptr[g + 1] - ds
         for j in range(ng):
-            crowd[j] = s.gt_crowd[s.gt_rows[gs + j]]
+            crowd[j] = s.gt[gs + j].crowd != 0
         if nd:
             group_iou(s, gs, ng, ds, nd, iou)
         for p in range(nd):
@@ -310,14 +311,12 @@ cdef bint match_category(const Inputs* s, intp_t k, uint64_t* tp_bits, uint64_t*
             lo = s.area_ranges[2 * a]
             hi = s.area_ranges[2 * a + 1]
             for j in range(ng):
-                gi = s.gt_rows[gs + j]
-                ignored[j] = crowd[j] or s.gt_areas[gi] < lo or s.gt_areas[gi] > hi
+                ignored[j] = crowd[j] or s.gt[gs + j].area < lo or s.gt[gs + j].area > hi
                 npig[a] += not ignored[j]
             memset(used, 0, ng * W * sizeof(uint64_t))
             for p in range(nd):
-                d = s.dt_rows[ds + p]
-                d_area = s.dt_areas[d]
-                outside = d_area < lo or d_area > hi
+                d = s.dt + ds + p
+                outside = d.area < lo or d.area > hi
                 tp = tp_bits + ((ds - d0 + p) * s.A + a) * W
                 ig = ig_bits + ((ds - d0 + p) * s.A + a) * W
                 for w in range(W):  # unmatched: ignored when outside the range, else false positive
@@ -332,15 +331,15 @@ cdef bint match_category(const Inputs* s, intp_t k, uint64_t* tp_bits, uint64_t*
                     w = t >> 6
                     bit = (<uint64_t> 1) << (t & 63)
                     # pycocotools marks the ground truth with the detection's id, and > 0 reads as used
-                    if s.dt_ids[d] > 0:
+                    if d.id > 0:
                         used[m * W + w] |= bit
                     else:
                         used[m * W + w] &= ~bit
-                    if ignored[m] or (outside and s.gt_ids[s.gt_rows[gs + m]] == 0):
+                    if ignored[m] or (outside and s.gt[gs + m].id == 0):
                         ig[w] |= bit
                     else:
                         ig[w] &= ~bit
-                        if s.gt_ids[s.gt_rows[gs + m]] != 0:  # an id of 0 reads as "unmatched"
+                        if s.gt[gs + m].id != 0:  # an id of 0 reads as "unmatched"
                             tp[w] |= bit
     free(iou)
     free(used)
@@ -414,7 +413,7 @@ cdef bint evaluate_category(const Inputs* s, intp_t k) noexcept nogil:
     if nd == 0 and n_gt == 0:
         return True  # no evaluated image: everything stays -1
     for q in range(nd):
-        if s.dt_ids[s.dt_rows[d0 + q]] <= 0:
+        if s.dt[d0 + q].id <= 0:
             all_ids_positive = False
     # every true positive uses up a ground truth, unless a detection's id is not positive
     room = (n_gt if all_ids_positive else nd) + 1
@@ -436,14 +435,15 @@ cdef bint evaluate_category(const Inputs* s, intp_t k) noexcept nogil:
     else:
         # the category's detections by decreasing score; ties keep the image order
         for q in range(nd):
-            order[q].key = ~float_key(s.dt_scores[s.dt_rows[d0 + q]])
+            order[q].key = ~float_key(s.dt[d0 + q].score)
             order[q].tie = q
         sort_key_ties(order, nd, tmp)
         # lay the verdicts out in that order: the passes below then read memory in sequence
         for q in range(nd):
             pos = order[q].tie
-            memcpy(ranked_bits + 2 * q * A * W, tp_bits + pos * A * W, A * W * sizeof(uint64_t))
-            memcpy(ranked_bits + (2 * q + 1) * A * W, ig_bits + pos * A * W, A * W * sizeof(uint64_t))
+            for w in range(A * W):
+                ranked_bits[2 * q * A * W + w] = tp_bits[pos * A * W + w]
+                ranked_bits[(2 * q + 1) * A * W + w] = ig_bits[pos * A * W + w]
             order[q].tie = rank[pos]
         for m in range(s.M):
             max_det = s.max_dets[m]
@@ -508,17 +508,16 @@ cdef inline void* data(cnp.ndarray array, object dtype, intp_t size, str name) e
     return cnp.PyArray_DATA(array) if size else <void*> &EPS  # never read when empty
 
 
-def evaluate(gt_boxes, gt_areas, gt_crowd, gt_ids, dt_boxes, dt_areas, dt_scores, dt_ids,
-             gt_indptr, gt_rows, dt_indptr, dt_rows, pairs, intp_t n_categories, intp_t n_images,
+def evaluate(gt_records, dt_records, gt_indptr, dt_indptr, pairs, intp_t n_categories, intp_t n_images,
              iou_thresholds, recall_thresholds, max_dets, area_ranges, int n_threads=1):
     """pycocotools' ``eval`` arrays: ``(precision, recall, scores)``.
 
-    ``gt_boxes``/``dt_boxes`` are (n, 4) float64 ``(x, y, w, h)`` rows, or None with
-    ``pairs = (indptr, local, iou)``: ``group_pairs``' CSR with the pairs' IoU. The
-    groups (``group_rows``) are ``k * n_images + i``, the detections of each ranked and
-    cut to ``max_dets[-1]``. Areas float64, crowd flags uint8, ids int64.
+    The records (GT_RECORD, DT_RECORD) are grouped by ``gt_indptr``/``dt_indptr``
+    (``k * n_images + i``), the detections of each group ranked and cut
+    (``rank_detections``). ``pairs``: None (the IoU of the records' ``(x, y, w, h)``
+    boxes), or ``(indptr, local, iou)``: ``group_pairs``' CSR with the pairs' IoU.
     """
-    cdef intp_t G = len(gt_areas), D = len(dt_areas), n_groups = n_categories * n_images, k
+    cdef intp_t n_groups = n_categories * n_images, k
     cdef Inputs s
     cdef bint failed = False
     memset(&s, 0, sizeof(Inputs))
@@ -540,25 +539,16 @@ def evaluate(gt_boxes, gt_areas, gt_crowd, gt_ids, dt_boxes, dt_areas, dt_scores
     s.precision = <double*> cnp.PyArray_DATA(precision)
     s.scores = <double*> cnp.PyArray_DATA(scores)
     s.recall = <double*> cnp.PyArray_DATA(recall)
-    s.listed = gt_boxes is None
+    s.gt = <GroundTruth*> data(gt_records, GT_RECORD, len(gt_records), "gt_records")
+    s.dt = <Detection*> data(dt_records, DT_RECORD, len(dt_records), "dt_records")
+    s.gt_indptr = <int64_t*> data(gt_indptr, np.int64, n_groups + 1, "gt_indptr")
+    s.dt_indptr = <int64_t*> data(dt_indptr, np.int64, n_groups + 1, "dt_indptr")
+    s.listed = pairs is not None
     if s.listed:
         pair_indptr, pair_local, pair_iou = pairs
-        s.pair_indptr = <int64_t*> data(pair_indptr, np.int64, len(dt_rows) + 1, "pairs")
+        s.pair_indptr = <int64_t*> data(pair_indptr, np.int64, len(dt_records) + 1, "pairs")
         s.pair_local = <intp_t*> data(pair_local, np.intp, len(pair_iou), "pairs")
         s.pair_iou = <double*> data(pair_iou, np.float64, len(pair_local), "pairs")
-    else:
-        s.gt_boxes = <double*> data(gt_boxes, np.float64, 4 * G, "gt_boxes")
-        s.dt_boxes = <double*> data(dt_boxes, np.float64, 4 * D, "dt_boxes")
-    s.gt_areas = <double*> data(gt_areas, np.float64, G, "gt_areas")
-    s.gt_crowd = <uint8_t*> data(gt_crowd, np.uint8, G, "gt_crowd")
-    s.gt_ids = <int64_t*> data(gt_ids, np.int64, G, "gt_ids")
-    s.dt_areas = <double*> data(dt_areas, np.float64, D, "dt_areas")
-    s.dt_scores = <double*> data(dt_scores, np.float64, D, "dt_scores")
-    s.dt_ids = <int64_t*> data(dt_ids, np.int64, D, "dt_ids")
-    s.gt_indptr = <int64_t*> data(gt_indptr, np.int64, n_groups + 1, "gt_indptr")
-    s.gt_rows = <intp_t*> data(gt_rows, np.intp, len(gt_rows), "gt_rows")
-    s.dt_indptr = <int64_t*> data(dt_indptr, np.int64, n_groups + 1, "dt_indptr")
-    s.dt_rows = <intp_t*> data(dt_rows, np.intp, len(dt_rows), "dt_rows")
     s.iou_thresholds = <double*> data(iou_thresholds, np.float64, s.T, "iou_thresholds")
     s.recall_thresholds = <double*> data(recall_thresholds, np.float64, s.R, "recall_thresholds")
     s.max_dets = <intp_t*> data(max_dets, np.intp, s.M, "max_dets")

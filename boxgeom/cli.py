@@ -9,6 +9,7 @@ summary. User errors print one line naming the file (and row) and exit with code
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 from contextlib import contextmanager
@@ -354,6 +355,95 @@ def _convert(args: argparse.Namespace, progress: Progress) -> str:
     return f"convert: {len(data.boxes):,} boxes to {args.to} in {seconds:.3f} s{written}"
 
 
+def _eval(args: argparse.Namespace, progress: Progress) -> str:
+    from boxgeom.evaluation import evaluate_detections
+
+    if (args.file is None) != (args.file2 is None):
+        raise InputFileError("eval: expected two files (GT DETECTIONS), or none for the built-in sample")
+    with progress.stage("reading"):
+        if args.file is None:
+            data, source = _eval_sample(args.kind), f"a built-in sample ({args.kind})"
+            _say(args, f"eval: no files given, using {source}")
+        elif args.kind == "box":
+            data, source = _coco_files(args.file, args.file2), f"{args.file} and {args.file2}"
+        else:
+            data, source = _dota_files(args.file, args.file2, args.kind), f"{args.file} and {args.file2}"
+    with progress.stage("evaluating"):
+        start = time.perf_counter()
+        result = evaluate_detections(**data, kind=args.kind, n_threads=args.threads)
+        seconds = time.perf_counter() - start
+    table = result.per_category()
+    lines = [result.summary()]
+    if args.per_category:
+        lines.append(str(table))
+    with progress.stage("writing"):
+        written = ""
+        if args.output:
+            record = result.to_dict()
+            record["per_category"] = {
+                name: getattr(table, name).tolist() for name in ("categories", "ap", "ap50", "ap75", "ar")
+            }
+            Path(args.output).write_text(json.dumps(record, indent=2) + "\n")
+            written = f", written to {args.output}"
+        if args.plot:
+            from boxgeom import plot
+
+            plot.save_figure(plot.plot_precision_recall(result), args.plot)
+            written += f", picture in {args.plot}"
+    n_gt, n_dt = len(data["gt_labels"]), len(data["dt_labels"])
+    lines.append(
+        f"eval: {n_gt:,} ground truth and {n_dt:,} detections of {len(result.image_ids):,} images and "
+        f"{len(result.categories)} categories from {source}: AP {result.stats[0]:.3f} in {seconds:.3f} s{written}"
+    )
+    return "\n".join(lines)
+
+
+def _eval_sample(kind: str) -> dict[str, Any]:
+    """``evaluate_detections``' arguments for ``datasets.detection_sample`` (quads: the
+    corners of its rotated boxes)."""
+    from boxgeom.datasets import detection_sample
+    from boxgeom.formats import box_convert
+
+    data = detection_sample(500, 10, rotated=kind != "box")._asdict()
+    if kind == "box":
+        data["fmt"] = "xywh"
+    elif kind == "polygon":
+        for name in ("gt_boxes", "dt_boxes"):
+            data[name] = box_convert(data[name], "cxcywhr", "xyxyxyxy")
+    return data
+
+
+def _coco_files(gt_path: str, dt_path: str) -> dict[str, Any]:
+    """``evaluate_detections``' arguments from a COCO ground-truth file and a results file."""
+    from boxgeom.coco import load_coco
+
+    gt, dt = load_coco(gt_path), load_coco(dt_path)
+    if dt.scores is None:
+        raise InputFileError(f"{dt_path}: expected COCO results (a JSON list of detections with scores)")
+    return dict(
+        gt_boxes=gt.boxes, gt_labels=gt.labels, gt_image_ids=gt.image_ids, gt_iscrowd=gt.iscrowd, gt_areas=gt.areas,
+        gt_ids=gt.ids, dt_boxes=dt.boxes, dt_scores=dt.scores, dt_labels=dt.labels, dt_image_ids=dt.image_ids,
+        fmt="xywh", categories=gt.categories if len(gt.categories) else None,
+        image_ids=gt.image_ids_declared if len(gt.image_ids_declared) else None,
+    )
+
+
+def _dota_files(gt_path: str, dt_path: str, kind: str) -> dict[str, Any]:
+    """``evaluate_detections``' arguments from DOTA label files and result files (quads;
+    ``kind="rotated"`` fits each quad's rotated rectangle). Difficult objects count as
+    crowds: a detection on one is neither a true nor a false positive."""
+    from boxgeom.dota import read_dota
+    from boxgeom.formats import box_convert
+
+    gt = read_dota(gt_path)
+    dt = read_dota(dt_path, detections=True, label_names=gt.label_names, image_names=gt.image_names)
+    convert = (lambda quads: box_convert(quads, "xyxyxyxy", "cxcywhr")) if kind == "rotated" else (lambda quads: quads)
+    return dict(
+        gt_boxes=convert(gt.quads), gt_labels=gt.labels, gt_image_ids=gt.image_ids, gt_iscrowd=gt.difficult,
+        dt_boxes=convert(dt.quads), dt_scores=dt.scores, dt_labels=dt.labels, dt_image_ids=dt.image_ids,
+    )
+
+
 def _bench(args: argparse.Namespace, progress: Progress) -> str:
     run = _bench_runner()
     start = time.perf_counter()
@@ -434,6 +524,23 @@ def _parser() -> argparse.ArgumentParser:
     convert = command("convert", _convert, "convert box formats (and file formats)", plot=False)
     convert.add_argument("--to", required=True, choices=(*FORMATS, *ROTATED_FORMATS, "corners"),
                          help="target box format (corners: xyxyxyxy; a rotated box's axis-aligned formats: its bounding box)")
+
+    evaluate = commands.add_parser(
+        "eval", help="COCO mAP of detections against ground truth (pycocotools' numbers)",
+        description="COCO mAP of detections against ground truth, as pycocotools computes it. Boxes: a COCO "
+                    "ground-truth JSON and a COCO results JSON; rotated and polygon: DOTA label files and result "
+                    "files (a file or a directory each).",
+    )
+    evaluate.add_argument("file", nargs="?", help="ground truth (default: a built-in sample)")
+    evaluate.add_argument("file2", nargs="?", help="detections")
+    evaluate.add_argument("--kind", choices=("box", "rotated", "polygon"), default="box",
+                          help="axis-aligned boxes (COCO JSON), or rotated boxes / quads (DOTA text files)")
+    evaluate.add_argument("--per-category", action="store_true", help="also print AP, AP50, AP75 and AR per category")
+    evaluate.add_argument("-o", "--output", help="write the stats, parameters and per-category results (.json)")
+    evaluate.add_argument("--plot", metavar="PICTURE", help="draw precision-recall curves into a .png, .svg or .pdf")
+    evaluate.add_argument("--threads", type=int, default=None, help="OpenMP threads (default: all cores)")
+    evaluate.add_argument("-q", "--quiet", action="store_true", help="no progress bar or notes on stderr")
+    evaluate.set_defaults(run=_eval)
 
     bench = commands.add_parser("bench", help="compare boxgeom with the installed peers (prints ratio tables)")
     bench.add_argument("--quick", action="store_true", help="skip the largest configurations")

@@ -191,14 +191,14 @@ class DetectionEvaluation:
         }
 
 
-def _boxes(boxes: Any, name: str, kind: str, fmt: str, degrees: bool, flip: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(rows, areas, bounds) in float64: ``(x, y, w, h)`` rows for "box" (bounds unused),
+def _boxes(boxes: Any, name: str, kind: str, fmt: str, degrees: bool, flip: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """(rows, areas, bounds) in float64: ``(x, y, w, h)`` rows for "box" (no bounds),
     rotated rows or (n, 8) quads with their axis-aligned bounds."""
     if kind == "box":
         order = _checks.ORDER_CORNERS if fmt == "xyxy" else _checks.ORDER_SIZES
         array = as_array(boxes, name, 4, order).astype(np.float64)
         xywh = np.ascontiguousarray(box_convert(array, fmt, "xywh") if fmt != "xywh" else array)
-        return xywh, xywh[:, 2] * xywh[:, 3], xywh
+        return xywh, xywh[:, 2] * xywh[:, 3], None
     if kind == "rotated":
         from boxgeom import rotated
 
@@ -259,8 +259,34 @@ def _ids(values: Any, n: int, name: str, boxes_name: str) -> np.ndarray:
     return np.arange(1, n + 1, dtype=np.int64) if values is None else as_labels(values, n, name, boxes_name)
 
 
+def _dense_span(*arrays: np.ndarray) -> tuple[int, int] | None:
+    """(low, high) of the values when a lookup table over them is small, else None."""
+    filled = [a for a in arrays if len(a)]
+    if not filled:
+        return None
+    low, high = min(int(a.min()) for a in filled), max(int(a.max()) for a in filled)
+    return (low, high) if high - low <= 4 * sum(map(len, filled)) + (1 << 16) else None
+
+
+def _distinct(*arrays: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of the int64 arrays."""
+    span = _dense_span(*arrays)
+    if span is None:
+        return np.unique(np.concatenate(arrays))
+    present = np.zeros(span[1] - span[0] + 1, dtype=bool)
+    for values in arrays:
+        present[values - span[0]] = True
+    return np.flatnonzero(present) + span[0]
+
+
 def _index_in(values: np.ndarray, sorted_ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The position of each value in ``sorted_ids`` and whether it is there."""
+    """The position of each value in ``sorted_ids`` (distinct) and whether it is there."""
+    span = _dense_span(values, sorted_ids)
+    if span is not None and len(sorted_ids):  # a lookup table
+        table = np.full(span[1] - span[0] + 1, -1, dtype=np.intp)
+        table[sorted_ids - span[0]] = np.arange(len(sorted_ids))
+        at = table[values - span[0]]
+        return at, at >= 0
     at = np.searchsorted(sorted_ids, values)
     found = at < len(sorted_ids)
     found[found] = sorted_ids[at[found]] == values[found]
@@ -410,14 +436,14 @@ def evaluate_detections(
     use_categories = check_flag(use_categories, "use_categories")
     strict = check_flag(strict, "strict")
 
-    cats = np.unique(gt_labels) if categories is None else np.unique(as_labels(categories, len(as_numpy(categories)), "categories", "categories"))
+    cats = _distinct(gt_labels) if categories is None else np.unique(as_labels(categories, len(as_numpy(categories)), "categories", "categories"))
     given_images = image_ids is not None
     images = (
         np.unique(as_labels(image_ids, len(as_numpy(image_ids)), "image_ids", "image_ids"))
-        if given_images else np.unique(np.concatenate([gt_images, dt_images]))
+        if given_images else _distinct(gt_images, dt_images)
     )
     if strict:
-        known = images if given_images else np.unique(gt_images)
+        known = images if given_images else _distinct(gt_images)
         _, found = _index_in(dt_images, known)
         if not found.all():
             row = int(np.flatnonzero(~found)[0])
@@ -439,19 +465,22 @@ def evaluate_detections(
     (gt_group, gt_order), (dt_group, dt_order) = groups
     n_groups = n_categories * n_images
     gt_indptr, gt_rows = _evaluate.group_rows(gt_group, gt_order, n_groups)
-    dt_indptr, dt_rows = _evaluate.group_rows(dt_group, dt_order, n_groups, scores, dets[-1])
-    threads = kernel_threads(n_threads, len(dt_rows), "evaluation")
-
+    dt_indptr, dt_rows = _evaluate.group_rows(dt_group, dt_order, n_groups)
+    # the kernel reads records laid out group by group, in sequence: one gather each
+    gt_records = _records(_evaluate.GT_RECORD, box=gt if gt_bounds is None else gt_bounds, area=areas, crowd=crowd,
+                          id=gt_id_values).take(gt_rows)
+    dt_records = _records(_evaluate.DT_RECORD, box=dt if dt_bounds is None else dt_bounds, area=dt_areas, score=scores,
+                          id=dt_id_values).take(dt_rows)
+    kept = _evaluate.rank_detections(dt_indptr, dt_records, dets[-1])
+    dt_records = dt_records[: len(kept)]
+    threads = kernel_threads(n_threads, len(kept), "evaluation")
     pairs = None
     if kind != "box":
-        pairs = _listed_iou(kind, gt, dt, gt_bounds, dt_bounds, crowd, gt_indptr, gt_rows, dt_indptr, dt_rows,
-                            degrees, flip, threads)
-        gt = dt = None
+        pairs = _listed_iou(gt[gt_rows], dt[dt_rows[kept]], gt_records, dt_records, gt_indptr, dt_indptr, degrees,
+                            flip, threads)
     precision, recall, score_values = _evaluate.evaluate(
-        gt, np.ascontiguousarray(areas, dtype=np.float64), crowd, gt_id_values,
-        dt, np.ascontiguousarray(dt_areas, dtype=np.float64), scores, dt_id_values,
-        gt_indptr, gt_rows, dt_indptr, dt_rows, pairs, n_categories, n_images,
-        ious, recalls, np.array(dets, dtype=np.intp), ranges, n_threads=threads,
+        gt_records, dt_records, gt_indptr, dt_indptr, pairs, n_categories, n_images, ious, recalls,
+        np.array(dets, dtype=np.intp), ranges, n_threads=threads,
     )
     return DetectionEvaluation(
         precision=precision, recall=recall, scores=score_values, iou_thresholds=ious, recall_thresholds=recalls,
@@ -460,17 +489,31 @@ def evaluate_detections(
     )
 
 
-def _listed_iou(kind, gt, dt, gt_bounds, dt_bounds, crowd, gt_indptr, gt_rows, dt_indptr, dt_rows, degrees, flip, threads):
-    """The IoU of the candidate pairs of every group (bounds that meet), exact: (indptr,
-    local, iou) for the kernel; over the detection's area for a crowd."""
+def _records(dtype: np.dtype, **fields: np.ndarray) -> np.ndarray:
+    """The kernel's records (``_evaluate.GT_RECORD``/``DT_RECORD``) of the given columns."""
+    records = np.empty(len(fields["id"]), dtype=dtype)
+    for name, values in fields.items():
+        records[name] = values
+    return records
+
+
+def _listed_iou(gt, dt, gt_records, dt_records, gt_indptr, dt_indptr, degrees, flip, threads):
+    """The exact IoU of the candidate pairs of every group (bounds that meet), over the
+    detection's area for a crowd: ``(indptr, local, iou)`` for the kernel. ``gt``/``dt``
+    are the rotated boxes or quads of the records."""
     from boxgeom.rotated import _rotated
 
-    indptr, local, d, g = _evaluate.group_pairs(gt_bounds, dt_bounds, gt_indptr, gt_rows, dt_indptr, dt_rows)
+    indptr, local = _evaluate.group_pairs(gt_records, dt_records, gt_indptr, dt_indptr)
+    d = np.repeat(np.arange(len(dt_records)), np.diff(indptr))
+    group = np.repeat(np.arange(len(dt_indptr) - 1), np.diff(dt_indptr))  # of each detection
+    g = gt_indptr[group[d]] + local
+    crowd = gt_records["crowd"][g] != 0
     iou = np.empty(len(d))
-    for value, rows in (("iou", crowd[g] == 0), ("iof", crowd[g] != 0)):  # iof: over the detection's area
+    for value, rows in (("iou", ~crowd), ("iof", crowd)):  # iof: over the detection's area
         if rows.any():
             out = np.empty(int(rows.sum()))
             _rotated.aligned(np.ascontiguousarray(dt[d[rows]]), np.ascontiguousarray(gt[g[rows]]),
                              degrees=degrees, flip=flip, value=_rotated.VALUE_CODES[value], out=out, n_threads=threads)
             iou[rows] = out
     return indptr, local, iou
+

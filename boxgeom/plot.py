@@ -58,6 +58,7 @@ __all__ = [
     "plot_matches",
     "plot_nms",
     "plot_pairs",
+    "plot_precision_recall",
     "plot_set_areas",
     "plot_tile_cover",
     "save_figure",
@@ -683,6 +684,86 @@ def plot_set_areas(
     handles = [Patch(facecolor=fill, label=f"{name}: {value:g}") for name, fill, value in regions]
     title = f"set IoU {totals.iou:.4g}: intersection {totals.intersection:g} / union {totals.union:g}"
     return _finish(ax, area, down, title, handles=handles)
+
+
+def plot_precision_recall(
+    evaluation: Any,
+    *,
+    iou_thresholds: Any = (0.5, 0.75),
+    category: int | None = None,
+    area: str | None = None,
+    max_det: int | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Draw precision against recall from :func:`boxgeom.evaluate_detections`.
+
+    One curve per IoU threshold in ``iou_thresholds`` and one averaged over all the
+    evaluation's thresholds, each the interpolated precision COCO integrates (its
+    ``precision`` array at the recall thresholds), averaged over the categories that
+    have ground truth unless ``category`` picks one. The legend gives each curve's AP.
+
+    Parameters
+    ----------
+    evaluation : DetectionEvaluation
+    iou_thresholds : sequence of float, default (0.5, 0.75)
+        Thresholds of the evaluation to draw (each must be one of them).
+    category : int, optional
+        A category id of the evaluation (default: the mean over categories).
+    area : str, optional
+        An area label (default: the first, COCO's "all").
+    max_det : int, optional
+        One of the evaluation's ``max_dets`` (default: the largest).
+    ax : matplotlib.axes.Axes, optional
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from boxgeom import evaluate_detections
+    >>> result = evaluate_detections([[0, 0, 10, 10]], [1], [1], [[0, 0, 10, 10]], [0.9], [1], [1])
+    >>> [t.get_text() for t in plot_precision_recall(result).get_legend().get_texts()]
+    ['IoU 0.50: AP 1.000', 'IoU 0.75: AP 1.000', 'IoU 0.50:0.95: AP 1.000']
+    >>> plt.close("all")
+    """
+    labels = list(evaluation.area_labels)
+    a = 0 if area is None else _position(labels, area, "area")
+    m = len(evaluation.max_dets) - 1 if max_det is None else _position(list(evaluation.max_dets), max_det, "max_det")
+    precision = evaluation.precision[:, :, :, a, m]  # (T, R, K)
+    if category is not None:
+        k = _position(evaluation.categories.tolist(), category, "category")
+        precision = precision[:, :, k : k + 1]
+    thresholds = evaluation.iou_thresholds.tolist()
+    curves = [(f"IoU {t:0.2f}", precision[[_position(thresholds, t, "iou_thresholds")]]) for t in iou_thresholds]
+    curves.append((f"IoU {thresholds[0]:0.2f}:{thresholds[-1]:0.2f}", precision))
+    plt = _pyplot()
+    if ax is None:
+        ax = plt.figure(figsize=FIGSIZE).add_subplot()
+    recall = evaluation.recall_thresholds
+    for name, values in curves:
+        found = values > -1
+        if not found.any():
+            continue
+        curve = np.where(found, values, 0.0).sum(axis=(0, 2)) / np.maximum(found.sum(axis=(0, 2)), 1)
+        ax.plot(recall, curve, label=f"{name}: AP {values[found].mean():0.3f}")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1.02)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    which = "mean over categories" if category is None else f"category {category}"
+    ax.set_title(f"precision-recall ({which}, area {labels[a]}, maxDets {evaluation.max_dets[m]})")
+    ax.grid(True, color=FAINT, linewidth=0.5)
+    ax.legend(loc="lower left")
+    return ax
+
+
+def _position(values: list, value: Any, name: str) -> int:
+    """The index of ``value`` in ``values``, else a ValueError naming ``name``."""
+    if value not in values:
+        raise ValueError(f"{name}: expected one of {values}, got {value!r}")
+    return values.index(value)
 
 
 def save_figure(ax: Axes, path: str | os.PathLike[str], *, dpi: float = 150) -> None:

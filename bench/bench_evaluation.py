@@ -1,11 +1,12 @@
 """COCO detection evaluation: ``evaluate_detections`` against faster-coco-eval and pycocotools.
 
 Run ``python -m bench.bench_evaluation`` (``--quick`` for smaller sets). The data is a
-COCO-shaped set built once per size (``coco_like``): 80 classes with COCO's skew, about
-7.4 ground truths per image (37k on 5,000 images) with COCO's mix of small, medium and
-large objects, 1% crowd, mask-like ``area`` fields (smaller than the box), and 100
-detections per image: a few jittered detections per object (scores correlated with the
-IoU, 10% with a confused class) and background false positives filling up to 100.
+COCO-shaped set built once per size (``coco_like``, on ``boxgeom.datasets.detection_sample``):
+80 classes, about 7.4 ground truths per image (37k on 5,000 images) of COCO-like small,
+medium and large sizes, 1% crowd, mask-like ``area`` fields (smaller than the box), and
+100 detections per image: one to three jittered detections per found object (scores
+falling with the jitter, 10% with a confused class) and background false positives
+filling up to 100.
 
 Timings are in this process on prebuilt inputs: boxgeom gets the flat arrays, the peers
 their prebuilt ``COCO`` objects (``loadRes`` done before timing), and the timed peer call
@@ -28,118 +29,31 @@ import tracemalloc
 import numpy as np
 
 from .harness import Row, format_seconds, median_time, optional, print_table
+from boxgeom.datasets import detection_sample
 from boxgeom.evaluation import evaluate_detections
 
 COCO_CATEGORY_IDS = np.array([i for i in range(1, 91) if i not in {12, 26, 29, 30, 45, 66, 68, 69, 71, 83}])
 
 
-def _iou_xywh(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Row-wise IoU of two (n, 4) xywh arrays (for scoring the synthetic detections)."""
-    w = np.clip(np.minimum(a[:, 0] + a[:, 2], b[:, 0] + b[:, 2]) - np.maximum(a[:, 0], b[:, 0]), 0, None)
-    h = np.clip(np.minimum(a[:, 1] + a[:, 3], b[:, 1] + b[:, 3]) - np.maximum(a[:, 1], b[:, 1]), 0, None)
-    inter = w * h
-    return inter / np.maximum(a[:, 2] * a[:, 3] + b[:, 2] * b[:, 3] - inter, 1e-12)
+def coco_like(n_images: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """``boxgeom.datasets.detection_sample`` on COCO's 80 category ids, with 1% crowd
+    regions and mask-like ``area`` fields (smaller than the boxes, as COCO's)."""
+    sample = detection_sample(n_images, len(COCO_CATEGORY_IDS), detections_per_image=100, seed=seed)._asdict()
+    rng = np.random.default_rng([seed, 1])
+    n_gt = len(sample["gt_boxes"])
+    sample["gt_labels"] = COCO_CATEGORY_IDS[sample["gt_labels"] - 1]
+    sample["dt_labels"] = COCO_CATEGORY_IDS[sample["dt_labels"] - 1]
+    sample["gt_iscrowd"] = (rng.random(n_gt) < 0.01).astype(np.int64)
+    sample["gt_areas"] = sample["gt_boxes"][:, 2] * sample["gt_boxes"][:, 3] * rng.uniform(0.45, 0.9, n_gt)
+    return {**sample, "categories": COCO_CATEGORY_IDS.copy(), "image_ids": np.arange(1, n_images + 1)}
 
 
-def coco_like(n_images: int, seed: int = 0, dets_per_image: int = 100) -> dict[str, np.ndarray]:
-    """A COCO-shaped set as flat arrays (xywh boxes; image ids 1..n; COCO's 80 category ids)."""
-    rng = np.random.default_rng(seed)
-    width, height = 640.0, 480.0
-    n_classes = len(COCO_CATEGORY_IDS)
-    weights = 1 / np.arange(1, n_classes + 1) ** 1.1  # "person" dominates, as in COCO
-    weights /= weights.sum()
-    per_image = rng.poisson(7.4, n_images)
-    gt_image = np.repeat(np.arange(n_images), per_image)
-    n_gt = len(gt_image)
-    side = np.clip(np.exp(rng.normal(np.log(40), 1.0, n_gt)), 2, 460)  # ~40% small, ~35% medium
-    aspect = np.exp(rng.normal(0, 0.5, n_gt))
-    w = np.minimum(side * np.sqrt(aspect), width)
-    h = np.minimum(side / np.sqrt(aspect), height)
-    gt = np.stack([rng.uniform(0, width - w), rng.uniform(0, height - h), w, h], axis=1)
-    gt_labels = rng.choice(n_classes, n_gt, p=weights)
-    crowd = rng.random(n_gt) < 0.01
-    areas = w * h * rng.uniform(0.45, 0.9, n_gt)  # a mask's area is smaller than its box
-
-    # a few detections per object (15% missed), jittered; at most dets_per_image per image
-    copies = rng.poisson(3.0, n_gt) * (rng.random(n_gt) > 0.15)
-    source = np.repeat(np.arange(n_gt), copies)
-    source = source[rng.permutation(len(source))]
-    source = source[np.argsort(gt_image[source], kind="stable")]
-    rank = np.arange(len(source)) - np.searchsorted(gt_image[source], gt_image[source])
-    source = source[rank < dets_per_image]
-    spread = 0.3 * rng.random(len(source)) ** 1.5
-    size = gt[source, 2:]
-    new_size = size * np.exp(rng.normal(0, 1, size.shape) * spread[:, None])
-    centre = gt[source, :2] + size / 2 + rng.normal(0, 1, size.shape) * spread[:, None] * size
-    near = np.concatenate([centre - new_size / 2, new_size], axis=1)
-    quality = _iou_xywh(near, gt[source])
-    near_scores = np.clip(quality**2 * rng.uniform(0.5, 1.0, len(source)) + rng.normal(0, 0.05, len(source)), 0.01, 1)
-    near_labels = np.where(rng.random(len(source)) < 0.1, rng.choice(n_classes, len(source), p=weights),
-                           gt_labels[source])
-    near_image = gt_image[source]
-    # background false positives fill every image up to dets_per_image
-    n_background = dets_per_image - np.bincount(near_image, minlength=n_images)
-    background_image = np.repeat(np.arange(n_images), n_background)
-    n_bg = len(background_image)
-    bg_side = np.clip(np.exp(rng.normal(np.log(50), 1.0, n_bg)), 2, 460)
-    bg_w, bg_h = np.minimum(bg_side, width), np.minimum(bg_side * np.exp(rng.normal(0, 0.4, n_bg)), height)
-    background = np.stack([rng.uniform(0, width - bg_w), rng.uniform(0, height - bg_h), bg_w, bg_h], axis=1)
-    background_scores = rng.beta(1.0, 8.0, n_bg)
-
-    dt_image = np.concatenate([near_image, background_image])
-    order = np.argsort(dt_image, kind="stable")  # results come image by image
-    dt = np.round(np.concatenate([near, background])[order], 2)
-    scores = np.concatenate([near_scores, background_scores]).astype(np.float32).astype(np.float64)[order]
-    dt_labels = np.concatenate([near_labels, rng.choice(n_classes, n_bg, p=weights)])[order]
-    return {
-        "gt_boxes": np.round(gt, 2), "gt_labels": COCO_CATEGORY_IDS[gt_labels], "gt_image_ids": gt_image + 1,
-        "dt_boxes": dt, "dt_scores": scores, "dt_labels": COCO_CATEGORY_IDS[dt_labels],
-        "dt_image_ids": dt_image[order] + 1, "gt_iscrowd": crowd.astype(np.int64), "gt_areas": areas,
-        "categories": COCO_CATEGORY_IDS.copy(), "image_ids": np.arange(1, n_images + 1),
-    }
-
-
-def dota_like(n_images: int, seed: int = 0, dets_per_image: int = 100) -> dict[str, np.ndarray]:
-    """DOTA-like rotated boxes (cx, cy, w, h, angle deg): 1024 x 1024 images, 15 classes,
-    many small objects per image, detections near them (jittered) plus background."""
-    rng = np.random.default_rng(seed)
-    side_px, n_classes = 1024.0, 15
-    weights = 1 / np.arange(1, n_classes + 1) ** 0.8
-    weights /= weights.sum()
-    per_image = np.minimum(rng.negative_binomial(2, 2 / (2 + 40), n_images), 300)  # mean 40, heavy tail
-    gt_image = np.repeat(np.arange(n_images), per_image)
-    n_gt = len(gt_image)
-    labels = rng.choice(n_classes, n_gt, p=weights)
-    length = np.clip(np.exp(rng.normal(np.log(30), 0.6, n_gt)), 6, 400)
-    gt = np.stack([rng.uniform(0, side_px, n_gt), rng.uniform(0, side_px, n_gt), length,
-                   length * rng.uniform(0.3, 0.9, n_gt), rng.uniform(-90, 90, n_gt)], axis=1)
-    copies = rng.poisson(2.0, n_gt) * (rng.random(n_gt) > 0.2)
-    source = np.repeat(np.arange(n_gt), copies)
-    source = source[np.argsort(gt_image[source], kind="stable")]
-    rank = np.arange(len(source)) - np.searchsorted(gt_image[source], gt_image[source])
-    source = source[rank < dets_per_image]
-    spread = 0.25 * rng.random(len(source)) ** 1.5
-    near = gt[source].copy()
-    near[:, :2] += rng.normal(0, 1, (len(source), 2)) * spread[:, None] * gt[source, 2:3]
-    near[:, 2:4] *= np.exp(rng.normal(0, 1, (len(source), 2)) * spread[:, None])
-    near[:, 4] += rng.normal(0, 25, len(source)) * spread
-    near_scores = np.clip(1 - 2.5 * spread + rng.normal(0, 0.08, len(source)), 0.01, 1)
-    n_background = np.maximum(dets_per_image // 2 - np.bincount(gt_image[source], minlength=n_images), 0)
-    background_image = np.repeat(np.arange(n_images), n_background)
-    n_bg = len(background_image)
-    bg_length = np.clip(np.exp(rng.normal(np.log(30), 0.6, n_bg)), 6, 400)
-    background = np.stack([rng.uniform(0, side_px, n_bg), rng.uniform(0, side_px, n_bg), bg_length,
-                           bg_length * rng.uniform(0.3, 0.9, n_bg), rng.uniform(-90, 90, n_bg)], axis=1)
-    dt_image = np.concatenate([gt_image[source], background_image])
-    order = np.argsort(dt_image, kind="stable")
-    return {
-        "gt_boxes": gt, "gt_labels": labels + 1, "gt_image_ids": gt_image + 1,
-        "dt_boxes": np.concatenate([near, background])[order],
-        "dt_scores": np.concatenate([near_scores, rng.beta(1.0, 6.0, n_bg)])[order],
-        "dt_labels": np.concatenate([labels[source], rng.choice(n_classes, n_bg, p=weights)])[order] + 1,
-        "dt_image_ids": dt_image[order] + 1, "categories": np.arange(1, n_classes + 1),
-        "image_ids": np.arange(1, n_images + 1),
-    }
+def dota_like(n_images: int, seed: int = 0) -> dict[str, np.ndarray]:
+    """DOTA-like rotated boxes (cx, cy, w, h, angle deg): ``detection_sample`` on 1024 x
+    1024 images, 15 classes, 40 objects and 100 detections per image."""
+    sample = detection_sample(n_images, 15, objects_per_image=40, detections_per_image=100, image_size=1024,
+                              rotated=True, seed=seed)._asdict()
+    return {**sample, "categories": np.arange(1, 16), "image_ids": np.arange(1, n_images + 1)}
 
 
 def first_images(data: dict[str, np.ndarray], n_images: int) -> dict[str, np.ndarray]:

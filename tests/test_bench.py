@@ -21,7 +21,8 @@ def test_every_benchmark_module_imports():
     listed = run("--list")
     assert listed.returncode == 0, listed.stderr
     names = listed.stdout.split()
-    assert {"pairs", "rotated", "setarea", "detection", "dask", "suppression", "merging", "fusion"} <= set(names)
+    assert {"pairs", "rotated", "setarea", "detection", "dask", "suppression", "merging", "fusion",
+            "evaluation"} <= set(names)
     imports = "; ".join(f"import bench.bench_{name}" for name in names)
     result = subprocess.run([sys.executable, "-c", imports], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert result.returncode == 0, result.stderr

@@ -10,6 +10,20 @@ def group_rows(
     order: npt.NDArray[np.intp],  # const intp_t[::1]: the rows to group, in this order
     n_groups: int,
 ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.intp]]: ...  # (indptr, rows)
+def ground_truth_records(
+    rows: npt.NDArray[np.intp],  # const intp_t[::1]: the rows, in record order
+    boxes: npt.NDArray[np.float64],  # const float64_t[:, ::1] (n, 4)
+    areas: npt.NDArray[np.float64],  # const float64_t[::1]
+    crowd: npt.NDArray[np.uint8],  # const uint8_t[::1]
+    ids: npt.NDArray[np.int64],  # const int64_t[::1]
+) -> np.ndarray: ...  # GT_RECORD
+def detection_records(
+    rows: npt.NDArray[np.intp],
+    boxes: npt.NDArray[np.float64],
+    areas: npt.NDArray[np.float64],
+    scores: npt.NDArray[np.float64],  # const float64_t[::1]
+    ids: npt.NDArray[np.int64],
+) -> np.ndarray: ...  # DT_RECORD
 def rank_detections(
     indptr: npt.NDArray[np.int64],  # int64_t[::1] (n_groups + 1,), rewritten in place
     records: np.ndarray,  # DT_RECORD, grouped; ranked, cut and packed in place

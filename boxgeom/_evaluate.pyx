@@ -2,8 +2,9 @@
 ``accumulate``), on flat arrays and one category per task.
 
 The boxes are grouped by (category, image), category-major: ``group_rows`` lists
-them group by group (the caller then gathers them into records, ``GT_RECORD`` and
-``DT_RECORD``, so that everything after reads memory in sequence), and
+them group by group, ``ground_truth_records``/``detection_records`` gather them into
+packed records in that order (``GT_RECORD``, ``DT_RECORD``: everything after reads
+memory in sequence), and
 ``rank_detections`` orders each group's detections by decreasing score (ties: the
 order given) and cuts them to the largest ``maxDets``. A category is one task
 (``evaluate_category``, run in parallel over categories):
@@ -40,7 +41,7 @@ import numpy as np
 
 from boxgeom._bits cimport ctz64
 from boxgeom._sort cimport KeyTie, float_key, float_unkey, sort_key_ties
-from boxgeom._types cimport int64_t, intp_t, uint8_t, uint64_t
+from boxgeom._types cimport float64_t, int64_t, intp_t, uint8_t, uint64_t
 
 cnp.import_array()
 
@@ -91,6 +92,40 @@ def group_rows(const intp_t[::1] group, const intp_t[::1] order, intp_t n_groups
             cursor[g] += 1
         free(cursor)
     return indptr_array, rows_array
+
+
+def ground_truth_records(const intp_t[::1] rows, const float64_t[:, ::1] boxes, const float64_t[::1] areas,
+                         const uint8_t[::1] crowd, const int64_t[::1] ids):
+    """GT_RECORD records of the given rows, in that order (one pass, no temporaries)."""
+    cdef intp_t n = rows.shape[0], q, r, c
+    records = np.empty(n, dtype=GT_RECORD)
+    cdef GroundTruth* out = <GroundTruth*> cnp.PyArray_DATA(records)
+    with nogil:
+        for q in range(n):
+            r = rows[q]
+            for c in range(4):
+                out[q].box[c] = boxes[r, c]
+            out[q].area = areas[r]
+            out[q].crowd = crowd[r]
+            out[q].id = ids[r]
+    return records
+
+
+def detection_records(const intp_t[::1] rows, const float64_t[:, ::1] boxes, const float64_t[::1] areas,
+                      const float64_t[::1] scores, const int64_t[::1] ids):
+    """DT_RECORD records of the given rows, in that order (one pass, no temporaries)."""
+    cdef intp_t n = rows.shape[0], q, r, c
+    records = np.empty(n, dtype=DT_RECORD)
+    cdef Detection* out = <Detection*> cnp.PyArray_DATA(records)
+    with nogil:
+        for q in range(n):
+            r = rows[q]
+            for c in range(4):
+                out[q].box[c] = boxes[r, c]
+            out[q].area = areas[r]
+            out[q].score = scores[r]
+            out[q].id = ids[r]
+    return records
 
 
 def rank_detections(int64_t[::1] indptr, cnp.ndarray records, intp_t max_det):

@@ -196,7 +196,7 @@ def _boxes(boxes: Any, name: str, kind: str, fmt: str, degrees: bool, flip: bool
     rotated rows or (n, 8) quads with their axis-aligned bounds."""
     if kind == "box":
         order = _checks.ORDER_CORNERS if fmt == "xyxy" else _checks.ORDER_SIZES
-        array = as_array(boxes, name, 4, order).astype(np.float64)
+        array = as_array(boxes, name, 4, order).astype(np.float64, copy=False)
         xywh = np.ascontiguousarray(box_convert(array, fmt, "xywh") if fmt != "xywh" else array)
         return xywh, xywh[:, 2] * xywh[:, 3], None
     if kind == "rotated":
@@ -466,11 +466,10 @@ def evaluate_detections(
     n_groups = n_categories * n_images
     gt_indptr, gt_rows = _evaluate.group_rows(gt_group, gt_order, n_groups)
     dt_indptr, dt_rows = _evaluate.group_rows(dt_group, dt_order, n_groups)
-    # the kernel reads records laid out group by group, in sequence: one gather each
-    gt_records = _records(_evaluate.GT_RECORD, box=gt if gt_bounds is None else gt_bounds, area=areas, crowd=crowd,
-                          id=gt_id_values).take(gt_rows)
-    dt_records = _records(_evaluate.DT_RECORD, box=dt if dt_bounds is None else dt_bounds, area=dt_areas, score=scores,
-                          id=dt_id_values).take(dt_rows)
+    # the kernel reads records laid out group by group, in sequence
+    gt_records = _evaluate.ground_truth_records(gt_rows, gt if gt_bounds is None else gt_bounds, areas, crowd, gt_id_values)
+    dt_records = _evaluate.detection_records(dt_rows, dt if dt_bounds is None else dt_bounds, dt_areas, scores, dt_id_values)
+    del gt_group, gt_order, dt_group, dt_order, groups
     kept = _evaluate.rank_detections(dt_indptr, dt_records, dets[-1])
     dt_records = dt_records[: len(kept)]
     threads = kernel_threads(n_threads, len(kept), "evaluation")
@@ -487,14 +486,6 @@ def evaluate_detections(
         max_dets=dets, area_ranges=ranges, area_labels=labels,
         categories=cats.astype(np.int64) if use_categories else np.array([-1], dtype=np.int64), image_ids=images,
     )
-
-
-def _records(dtype: np.dtype, **fields: np.ndarray) -> np.ndarray:
-    """The kernel's records (``_evaluate.GT_RECORD``/``DT_RECORD``) of the given columns."""
-    records = np.empty(len(fields["id"]), dtype=dtype)
-    for name, values in fields.items():
-        records[name] = values
-    return records
 
 
 def _listed_iou(gt, dt, gt_records, dt_records, gt_indptr, dt_indptr, degrees, flip, threads):

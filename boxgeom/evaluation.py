@@ -239,7 +239,7 @@ def _area_ranges(values: Any, labels: Any) -> tuple[np.ndarray, tuple[str, ...]]
         if values != "coco":
             raise ValueError(f"area_ranges: expected 'coco' or a sequence of (lo, hi), got {values!r}")
         ranges = np.array(COCO_AREA_RANGES)
-        default = COCO_AREA_LABELS
+        default: tuple[str, ...] = COCO_AREA_LABELS
     else:
         ranges = np.asarray(as_numpy(values), dtype=np.float64) if len(values) else np.empty((0, 2))
         if ranges.ndim != 2 or ranges.shape[1] != 2 or len(ranges) == 0:
@@ -253,6 +253,14 @@ def _area_ranges(values: Any, labels: Any) -> tuple[np.ndarray, tuple[str, ...]]
     if len(labels) != len(ranges) or not all(isinstance(label, str) for label in labels):
         raise ValueError(f"area_labels: expected {len(ranges)} strings, one per area range, got {labels!r}")
     return np.ascontiguousarray(ranges), labels
+
+
+def _id_list(values: Any, name: str) -> np.ndarray:
+    """A 1-D sequence of integer ids, sorted and without repeats (pycocotools' np.unique)."""
+    array = np.atleast_1d(as_numpy(values))
+    if array.ndim != 1:
+        raise ValueError(f"{name}: expected a 1-D sequence of integers, got shape {array.shape}")
+    return np.unique(as_labels(array, len(array), name, name))
 
 
 def _ids(values: Any, n: int, name: str, boxes_name: str) -> np.ndarray:
@@ -291,6 +299,24 @@ def _index_in(values: np.ndarray, sorted_ids: np.ndarray) -> tuple[np.ndarray, n
     found = at < len(sorted_ids)
     found[found] = sorted_ids[at[found]] == values[found]
     return at, found
+
+
+def _group(labels: np.ndarray, images: np.ndarray, categories: np.ndarray, image_ids: np.ndarray,
+           use_categories: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``(indptr, rows)``: the rows of known categories and images, group by group
+    (``k * n_images + i``; one group per image without categories, its categories in
+    order), each group in input order."""
+    k, k_found = _index_in(labels, categories)
+    i, i_found = _index_in(images, image_ids)
+    order = np.flatnonzero(k_found & i_found)
+    if use_categories:
+        group = k * len(image_ids) + i
+    else:
+        group = i
+        order = order[np.argsort(k[order], kind="stable")]
+    del k_found, i_found
+    n_groups = (len(categories) if use_categories else 1) * len(image_ids)
+    return _evaluate.group_rows(np.ascontiguousarray(group, dtype=np.intp), order.astype(np.intp, copy=False), n_groups)
 
 
 def evaluate_detections(
@@ -436,12 +462,9 @@ def evaluate_detections(
     use_categories = check_flag(use_categories, "use_categories")
     strict = check_flag(strict, "strict")
 
-    cats = _distinct(gt_labels) if categories is None else np.unique(as_labels(categories, len(as_numpy(categories)), "categories", "categories"))
+    cats = _distinct(gt_labels) if categories is None else _id_list(categories, "categories")
     given_images = image_ids is not None
-    images = (
-        np.unique(as_labels(image_ids, len(as_numpy(image_ids)), "image_ids", "image_ids"))
-        if given_images else _distinct(gt_images, dt_images)
-    )
+    images = _id_list(image_ids, "image_ids") if given_images else _distinct(gt_images, dt_images)
     if strict:
         known = images if given_images else _distinct(gt_images)
         _, found = _index_in(dt_images, known)
@@ -451,25 +474,11 @@ def evaluate_detections(
 
     n_images = len(images)
     n_categories = len(cats) if use_categories else 1
-    groups = []
-    for labels_, images_ in ((gt_labels, gt_images), (dt_labels, dt_images)):
-        k, k_found = _index_in(labels_, cats)
-        i, i_found = _index_in(images_, images)
-        order = np.flatnonzero(k_found & i_found)
-        if use_categories:
-            group = k * n_images + i
-        else:  # one group per image: its categories in order, each in input order
-            group = i
-            order = order[np.argsort(k[order], kind="stable")]
-        groups.append((np.ascontiguousarray(group, dtype=np.intp), order.astype(np.intp)))
-    (gt_group, gt_order), (dt_group, dt_order) = groups
-    n_groups = n_categories * n_images
-    gt_indptr, gt_rows = _evaluate.group_rows(gt_group, gt_order, n_groups)
-    dt_indptr, dt_rows = _evaluate.group_rows(dt_group, dt_order, n_groups)
+    gt_indptr, gt_rows = _group(gt_labels, gt_images, cats, images, use_categories)
+    dt_indptr, dt_rows = _group(dt_labels, dt_images, cats, images, use_categories)
     # the kernel reads records laid out group by group, in sequence
     gt_records = _evaluate.ground_truth_records(gt_rows, gt if gt_bounds is None else gt_bounds, areas, crowd, gt_id_values)
     dt_records = _evaluate.detection_records(dt_rows, dt if dt_bounds is None else dt_bounds, dt_areas, scores, dt_id_values)
-    del gt_group, gt_order, dt_group, dt_order, groups
     kept = _evaluate.rank_detections(dt_indptr, dt_records, dets[-1])
     dt_records = dt_records[: len(kept)]
     threads = kernel_threads(n_threads, len(kept), "evaluation")

@@ -2,8 +2,8 @@
 ``accumulate``), on flat arrays and one category per task.
 
 The boxes are grouped by (category, image), category-major: ``group_rows`` lists
-them group by group, ``ground_truth_records``/``detection_records`` gather them into
-packed records in that order (``GT_RECORD``, ``DT_RECORD``: everything after reads
+them group by group, ``gather_records`` gathers them into
+packed records in that order (``RECORD``: everything after reads
 memory in sequence), and
 ``rank_detections`` orders each group's detections by decreasing score (ties: the
 order given) and cuts them to the largest ``maxDets``. A category is one task
@@ -49,24 +49,17 @@ cdef double EPS = 2.220446049250313e-16  # np.spacing(1), added to tp + fp
 cdef double BEST_CAP = 1.0 - 1e-10  # pycocotools' cap of the IoU threshold
 
 
-cdef struct GroundTruth:
+cdef struct Record:
+    # one ground truth or detection, as the kernel reads it
     double box[4]  # x, y, w, h; rotated boxes and quads: their bounds x1, y1, x2, y2
     double area  # what the area ranges test
-    int64_t crowd  # 0 or 1
+    double value  # a detection's score; a ground truth's crowd flag (1.0: a crowd)
     int64_t id
 
 
-cdef struct Detection:
-    double box[4]
-    double area
-    double score
-    int64_t id
-
-
-#: numpy's view of the records (the same layout as the structs above)
-GT_RECORD = np.dtype([("box", np.float64, 4), ("area", np.float64), ("crowd", np.int64), ("id", np.int64)])
-DT_RECORD = np.dtype([("box", np.float64, 4), ("area", np.float64), ("score", np.float64), ("id", np.int64)])
-assert GT_RECORD.itemsize == sizeof(GroundTruth) and DT_RECORD.itemsize == sizeof(Detection)
+#: numpy's view of a Record (the same layout)
+RECORD = np.dtype([("box", np.float64, 4), ("area", np.float64), ("value", np.float64), ("id", np.int64)])
+assert RECORD.itemsize == sizeof(Record)
 
 
 def group_rows(const intp_t[::1] group, const intp_t[::1] order, intp_t n_groups):
@@ -94,54 +87,37 @@ def group_rows(const intp_t[::1] group, const intp_t[::1] order, intp_t n_groups
     return indptr_array, rows_array
 
 
-def ground_truth_records(const intp_t[::1] rows, const float64_t[:, ::1] boxes, const float64_t[::1] areas,
-                         const uint8_t[::1] crowd, const int64_t[::1] ids):
-    """GT_RECORD records of the given rows, in that order (one pass, no temporaries)."""
+def gather_records(const intp_t[::1] rows, const float64_t[:, ::1] boxes, const float64_t[::1] areas,
+                   const float64_t[::1] values, const int64_t[::1] ids):
+    """The RECORD records of the given rows, in that order (one pass, no temporaries)."""
     cdef intp_t n = rows.shape[0], q, r, c
-    records = np.empty(n, dtype=GT_RECORD)
-    cdef GroundTruth* out = <GroundTruth*> cnp.PyArray_DATA(records)
+    records = np.empty(n, dtype=RECORD)
+    cdef Record* out = <Record*> cnp.PyArray_DATA(records)
     with nogil:
         for q in range(n):
             r = rows[q]
             for c in range(4):
                 out[q].box[c] = boxes[r, c]
             out[q].area = areas[r]
-            out[q].crowd = crowd[r]
-            out[q].id = ids[r]
-    return records
-
-
-def detection_records(const intp_t[::1] rows, const float64_t[:, ::1] boxes, const float64_t[::1] areas,
-                      const float64_t[::1] scores, const int64_t[::1] ids):
-    """DT_RECORD records of the given rows, in that order (one pass, no temporaries)."""
-    cdef intp_t n = rows.shape[0], q, r, c
-    records = np.empty(n, dtype=DT_RECORD)
-    cdef Detection* out = <Detection*> cnp.PyArray_DATA(records)
-    with nogil:
-        for q in range(n):
-            r = rows[q]
-            for c in range(4):
-                out[q].box[c] = boxes[r, c]
-            out[q].area = areas[r]
-            out[q].score = scores[r]
+            out[q].value = values[r]
             out[q].id = ids[r]
     return records
 
 
 def rank_detections(int64_t[::1] indptr, cnp.ndarray records, intp_t max_det):
-    """Order each group of ``records`` (DT_RECORD, grouped by ``indptr``) by decreasing
+    """Order each group of ``records`` (RECORD, grouped by ``indptr``) by decreasing
     score, ties in their order, keep its first ``max_det`` and pack the groups, in place
     (``indptr`` too); return the positions kept (ascending within each group's new
     order: the record at position q came from ``kept[q]``)."""
     cdef intp_t n_groups = indptr.shape[0] - 1, g, j, size, start = 0, total = 0, largest = 0
-    cdef Detection* rec = <Detection*> cnp.PyArray_DATA(records)
+    cdef Record* rec = <Record*> cnp.PyArray_DATA(records)
     for g in range(n_groups):
         largest = max(largest, <intp_t> (indptr[g + 1] - indptr[g]))
     kept_array = np.empty(indptr[n_groups], dtype=np.intp)
     cdef intp_t[::1] kept = kept_array
     cdef KeyTie* ties = <KeyTie*> malloc((largest + 1) * sizeof(KeyTie))
     cdef KeyTie* tmp = <KeyTie*> malloc((largest + 1) * sizeof(KeyTie))
-    cdef Detection* copy = <Detection*> malloc((largest + 1) * sizeof(Detection))
+    cdef Record* copy = <Record*> malloc((largest + 1) * sizeof(Record))
     if ties == NULL or tmp == NULL or copy == NULL:
         free(ties)
         free(tmp)
@@ -151,9 +127,9 @@ def rank_detections(int64_t[::1] indptr, cnp.ndarray records, intp_t max_det):
         for g in range(n_groups):
             size = indptr[g + 1] - start
             for j in range(size):
-                ties[j].key = ~float_key(rec[start + j].score)
+                ties[j].key = ~float_key(rec[start + j].value)
                 ties[j].tie = j
-            memcpy(copy, rec + start, size * sizeof(Detection))
+            memcpy(copy, rec + start, size * sizeof(Record))
             sort_key_ties(ties, size, tmp)
             size = min(size, max_det)
             for j in range(size):
@@ -169,7 +145,7 @@ def rank_detections(int64_t[::1] indptr, cnp.ndarray records, intp_t max_det):
     return kept_array[:total]
 
 
-cdef intp_t list_pairs(const GroundTruth* gt, const Detection* dt, const int64_t[::1] gt_indptr,
+cdef intp_t list_pairs(const Record* gt, const Record* dt, const int64_t[::1] gt_indptr,
                        const int64_t[::1] dt_indptr, int64_t* indptr, intp_t* local) noexcept nogil:
     """Count the pairs of ``group_pairs`` (filling ``indptr``), and list each one's
     ground truth position within its group when ``local`` is not NULL."""
@@ -194,8 +170,8 @@ def group_pairs(cnp.ndarray gt_records, cnp.ndarray dt_records, const int64_t[::
     """The (detection, ground truth) pairs of each group whose bounds (the records'
     ``box``: x1, y1, x2, y2) meet, touching included: ``(indptr, local)``, a CSR over
     the detections whose entries are the ground truth's position within the group."""
-    cdef const GroundTruth* gt = <GroundTruth*> cnp.PyArray_DATA(gt_records)
-    cdef const Detection* dt = <Detection*> cnp.PyArray_DATA(dt_records)
+    cdef const Record* gt = <Record*> cnp.PyArray_DATA(gt_records)
+    cdef const Record* dt = <Record*> cnp.PyArray_DATA(dt_records)
     indptr_array = np.zeros(len(dt_records) + 1, dtype=np.int64)
     cdef int64_t[::1] indptr = indptr_array
     cdef intp_t count
@@ -211,8 +187,8 @@ def group_pairs(cnp.ndarray gt_records, cnp.ndarray dt_records, const int64_t[::
 
 cdef struct Inputs:
     # the records, grouped (category-major), and the groups
-    const GroundTruth* gt
-    const Detection* dt
+    const Record* gt
+    const Record* dt
     const int64_t* gt_indptr
     const int64_t* dt_indptr
     # the IoU as pairs (listed): a CSR over the detections, of (position in group, IoU)
@@ -251,8 +227,8 @@ cdef void group_iou(const Inputs* s, intp_t gs, intp_t ng, intp_t ds, intp_t nd,
     """The (nd, ng) IoU of a group's detections (records ds..) and ground truth (gs..)."""
     cdef intp_t p, j
     cdef int64_t e
-    cdef const Detection* d
-    cdef const GroundTruth* g
+    cdef const Record* d
+    cdef const Record* g
     cdef double d_area
     if s.listed:
         memset(iou, 0, nd * ng * sizeof(double))
@@ -265,7 +241,7 @@ cdef void group_iou(const Inputs* s, intp_t gs, intp_t ng, intp_t ds, intp_t nd,
         d_area = d.box[2] * d.box[3]
         for j in range(ng):
             g = s.gt + gs + j
-            iou[p * ng + j] = coco_iou(d.box, g.box, d_area, g.box[2] * g.box[3], g.crowd != 0)
+            iou[p * ng + j] = coco_iou(d.box, g.box, d_area, g.box[2] * g.box[3], g.value != 0)
 
 
 cdef inline bint has_bit(const uint64_t* words, intp_t t) noexcept nogil:
@@ -308,7 +284,7 @@ cdef bint match_category(const Inputs* s, intp_t k, uint64_t* tp_bits, uint64_t*
     cdef uint64_t bit
     cdef uint64_t* tp
     cdef uint64_t* ig
-    cdef const Detection* d
+    cdef const Record* d
     for t in range(s.T):
         lowest = fmin(lowest, s.iou_thresholds[t])
     for i in range(s.n_images):
@@ -334,7 +310,7 @@ cdef bint match_category(const Inputs* s, intp_t k, uint64_t* tp_bits, uint64_t*
         ds = s.dt_indptr[g]
         nd = s.dt_indptr[g + 1] - ds
         for j in range(ng):
-            crowd[j] = s.gt[gs + j].crowd != 0
+            crowd[j] = s.gt[gs + j].value != 0
         if nd:
             group_iou(s, gs, ng, ds, nd, iou)
         for p in range(nd):
@@ -470,7 +446,7 @@ cdef bint evaluate_category(const Inputs* s, intp_t k) noexcept nogil:
     else:
         # the category's detections by decreasing score; ties keep the image order
         for q in range(nd):
-            order[q].key = ~float_key(s.dt[d0 + q].score)
+            order[q].key = ~float_key(s.dt[d0 + q].value)
             order[q].tie = q
         sort_key_ties(order, nd, tmp)
         # lay the verdicts out in that order: the passes below then read memory in sequence
@@ -547,7 +523,7 @@ def evaluate(gt_records, dt_records, gt_indptr, dt_indptr, pairs, intp_t n_categ
              iou_thresholds, recall_thresholds, max_dets, area_ranges, int n_threads=1):
     """pycocotools' ``eval`` arrays: ``(precision, recall, scores)``.
 
-    The records (GT_RECORD, DT_RECORD) are grouped by ``gt_indptr``/``dt_indptr``
+    The records (RECORD) are grouped by ``gt_indptr``/``dt_indptr``
     (``k * n_images + i``), the detections of each group ranked and cut
     (``rank_detections``). ``pairs``: None (the IoU of the records' ``(x, y, w, h)``
     boxes), or ``(indptr, local, iou)``: ``group_pairs``' CSR with the pairs' IoU.
@@ -574,8 +550,8 @@ def evaluate(gt_records, dt_records, gt_indptr, dt_indptr, pairs, intp_t n_categ
     s.precision = <double*> cnp.PyArray_DATA(precision)
     s.scores = <double*> cnp.PyArray_DATA(scores)
     s.recall = <double*> cnp.PyArray_DATA(recall)
-    s.gt = <GroundTruth*> data(gt_records, GT_RECORD, len(gt_records), "gt_records")
-    s.dt = <Detection*> data(dt_records, DT_RECORD, len(dt_records), "dt_records")
+    s.gt = <Record*> data(gt_records, RECORD, len(gt_records), "gt_records")
+    s.dt = <Record*> data(dt_records, RECORD, len(dt_records), "dt_records")
     s.gt_indptr = <int64_t*> data(gt_indptr, np.int64, n_groups + 1, "gt_indptr")
     s.dt_indptr = <int64_t*> data(dt_indptr, np.int64, n_groups + 1, "dt_indptr")
     s.listed = pairs is not None

@@ -442,12 +442,12 @@ def evaluate_detections(
     check_finite(scores, "dt_scores")
     scores = scores + 0.0  # -0.0 ties with 0.0, as in numpy's sort
     if gt_iscrowd is None:
-        crowd = np.zeros(n_gt, dtype=np.uint8)
+        crowd = np.zeros(n_gt)
     else:
         flags = as_numpy(gt_iscrowd)
         if flags.dtype.kind not in "biu":
             raise TypeError(f"gt_iscrowd: expected booleans or integers, got dtype {flags.dtype}")
-        crowd = np.ascontiguousarray(as_labels(flags.astype(np.int64), n_gt, "gt_iscrowd", "gt_boxes") != 0, dtype=np.uint8)
+        crowd = (as_labels(flags.astype(np.int64), n_gt, "gt_iscrowd", "gt_boxes") != 0).astype(np.float64)
     if gt_areas is None:
         areas = gt_box_areas
     else:
@@ -477,8 +477,8 @@ def evaluate_detections(
     gt_indptr, gt_rows = _group(gt_labels, gt_images, cats, images, use_categories)
     dt_indptr, dt_rows = _group(dt_labels, dt_images, cats, images, use_categories)
     # the kernel reads records laid out group by group, in sequence
-    gt_records = _evaluate.ground_truth_records(gt_rows, gt if gt_bounds is None else gt_bounds, areas, crowd, gt_id_values)
-    dt_records = _evaluate.detection_records(dt_rows, dt if dt_bounds is None else dt_bounds, dt_areas, scores, dt_id_values)
+    gt_records = _evaluate.gather_records(gt_rows, gt if gt_bounds is None else gt_bounds, areas, crowd, gt_id_values)
+    dt_records = _evaluate.gather_records(dt_rows, dt if dt_bounds is None else dt_bounds, dt_areas, scores, dt_id_values)
     kept = _evaluate.rank_detections(dt_indptr, dt_records, dets[-1])
     dt_records = dt_records[: len(kept)]
     threads = kernel_threads(n_threads, len(kept), "evaluation")
@@ -507,7 +507,7 @@ def _listed_iou(gt, dt, gt_records, dt_records, gt_indptr, dt_indptr, degrees, f
     d = np.repeat(np.arange(len(dt_records)), np.diff(indptr))
     group = np.repeat(np.arange(len(dt_indptr) - 1), np.diff(dt_indptr))  # of each detection
     g = gt_indptr[group[d]] + local
-    crowd = gt_records["crowd"][g] != 0
+    crowd = gt_records["value"][g] != 0  # a ground truth's value is its crowd flag
     iou = np.empty(len(d))
     for value, rows in (("iou", ~crowd), ("iof", crowd)):  # iof: over the detection's area
         if rows.any():

@@ -373,14 +373,8 @@ def _as_difficult(values: Any, n: int) -> np.ndarray:
 
 def _as_categories(values: Any) -> np.ndarray:
     """The ``categories`` argument as a distinct int64 (K,) array, in its order."""
-    array = as_numpy(values)
-    if array.size == 0 and array.ndim == 1:
-        array = array.astype(np.int64)
-    if array.dtype.kind not in "iu" or array.dtype == np.uint64:
-        raise TypeError(f"categories: expected an integer array, got dtype {array.dtype}")
-    if array.ndim != 1:
-        raise ValueError(f"categories: expected shape (K,), got {array.shape}")
-    array = np.array(array, dtype=np.int64)  # a copy: the result holds it
+    array = np.atleast_1d(as_numpy(values))
+    array = np.array(as_labels(array, len(array), "categories", "categories"))  # a copy: the result holds it
     distinct, counts = np.unique(array, return_counts=True)
     if (counts > 1).any():
         raise ValueError(f"categories: expected distinct values, got {int(distinct[counts > 1][0])} more than once")

@@ -364,13 +364,17 @@ def _eval(args: argparse.Namespace, progress: Progress) -> str:
         if args.file is None:
             data, source = _eval_sample(args.kind), f"a built-in sample ({args.kind})"
             _say(args, f"eval: no files given, using {source}")
-        elif args.kind == "box":
-            data, source = _coco_files(args.file, args.file2), f"{args.file} and {args.file2}"
-        else:
+        elif args.kind != "box":
             data, source = _dota_files(args.file, args.file2, args.kind), f"{args.file} and {args.file2}"
+        else:
+            data, source = None, f"{args.file} and {args.file2}"
     with progress.stage("evaluating"):
         start = time.perf_counter()
-        result = evaluate_detections(**data, kind=args.kind, n_threads=args.threads)
+        if data is None:
+            result, n_gt, n_dt = _coco_evaluation(args.file, args.file2, args.threads)
+        else:
+            result = evaluate_detections(**data, kind=args.kind, n_threads=args.threads)
+            n_gt, n_dt = len(data["gt_labels"]), len(data["dt_labels"])
         seconds = time.perf_counter() - start
     table = result.per_category()
     lines = [result.summary()]
@@ -390,7 +394,6 @@ def _eval(args: argparse.Namespace, progress: Progress) -> str:
 
             plot.save_figure(plot.plot_precision_recall(result), args.plot)
             written += f", picture in {args.plot}"
-    n_gt, n_dt = len(data["gt_labels"]), len(data["dt_labels"])
     lines.append(
         f"eval: {n_gt:,} ground truth and {n_dt:,} detections of {len(result.image_ids):,} images and "
         f"{len(result.categories)} categories from {source}: AP {result.stats[0]:.3f} in {seconds:.3f} s{written}"
@@ -413,19 +416,17 @@ def _eval_sample(kind: str) -> dict[str, Any]:
     return data
 
 
-def _coco_files(gt_path: str, dt_path: str) -> dict[str, Any]:
-    """``evaluate_detections``' arguments from a COCO ground-truth file and a results file."""
-    from boxgeom.coco import load_coco
+def _coco_evaluation(gt_path: str, dt_path: str, n_threads: int | None) -> tuple[Any, int, int]:
+    """(evaluation, ground truth, detections) of a COCO ground-truth file and a results
+    file, through :class:`boxgeom.coco.COCOeval` (pycocotools' reading of both)."""
+    from boxgeom.coco import COCO, COCOeval
 
-    gt, dt = load_coco(gt_path), load_coco(dt_path)
-    if dt.scores is None:
-        raise InputFileError(f"{dt_path}: expected COCO results (a JSON list of detections with scores)")
-    return dict(
-        gt_boxes=gt.boxes, gt_labels=gt.labels, gt_image_ids=gt.image_ids, gt_iscrowd=gt.iscrowd, gt_areas=gt.areas,
-        gt_ids=gt.ids, dt_boxes=dt.boxes, dt_scores=dt.scores, dt_labels=dt.labels, dt_image_ids=dt.image_ids,
-        fmt="xywh", categories=gt.categories if len(gt.categories) else None,
-        image_ids=gt.image_ids_declared if len(gt.image_ids_declared) else None,
-    )
+    coco_gt = COCO(gt_path)
+    coco_dt = coco_gt.loadRes(dt_path)
+    evaluator = COCOeval(coco_gt, coco_dt, "bbox")
+    evaluator.n_threads = n_threads
+    evaluator.evaluate()
+    return evaluator.evaluation, len(coco_gt.dataset.get("annotations", [])), len(coco_dt.dataset["annotations"])
 
 
 def _dota_files(gt_path: str, dt_path: str, kind: str) -> dict[str, Any]:

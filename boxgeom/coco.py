@@ -630,6 +630,7 @@ class COCOeval:
         self.eval: dict[str, Any] = {}
         self.stats: Any = []
         self.evaluation: Any = None
+        self.n_threads: int | None = None  # boxgeom's: the OpenMP threads of evaluate()
         self._paramsEval: Any = {}
         if cocoGt is not None:
             self.params.imgIds = sorted(cocoGt.getImgIds())
@@ -667,7 +668,7 @@ class COCOeval:
             categories=np.asarray(categories, dtype=np.int64), image_ids=np.asarray(p.imgIds, dtype=np.int64),
             iou_thresholds=p.iouThrs, recall_thresholds=p.recThrs, max_dets=sorted(p.maxDets),
             area_ranges=p.areaRng, area_labels=p.areaRngLbl, use_categories=bool(p.useCats),
-            gt_ids=gt.ids, dt_ids=dt.ids,
+            gt_ids=gt.ids, dt_ids=dt.ids, n_threads=self.n_threads,
         )  # fmt: skip
         self._paramsEval = copy.deepcopy(p)
         self.eval = {}

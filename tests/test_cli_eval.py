@@ -99,7 +99,8 @@ def test_dota_directories(tmp_path, kind):
 def test_bad_input_gives_one_line(tmp_path):
     _, gt, dt = coco_files(tmp_path, 5)
     user_error("eval", gt, message="expected two files")
-    user_error("eval", dt, gt, message="expected COCO results")
+    user_error("eval", dt, gt, message="expected a COCO dataset")
+    user_error("eval", gt, gt, message="expected a list of result dicts")
     broken = tmp_path / "broken.json"
     broken.write_text(json.dumps({"images": [{"id": 1}], "categories": [{"id": 1}],
                                   "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "area": 1.0, "iscrowd": 0}]}))

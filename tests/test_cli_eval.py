@@ -102,8 +102,9 @@ def test_bad_input_gives_one_line(tmp_path):
     user_error("eval", dt, gt, message="expected a COCO dataset")
     user_error("eval", gt, gt, message="expected a list of result dicts")
     broken = tmp_path / "broken.json"
-    broken.write_text(json.dumps({"images": [{"id": 1}], "categories": [{"id": 1}],
-                                  "annotations": [{"id": 1, "image_id": 1, "category_id": 1, "area": 1.0, "iscrowd": 0}]}))
+    dataset = json.loads(open(gt).read())
+    del dataset["annotations"][0]["bbox"]
+    broken.write_text(json.dumps(dataset))
     user_error("eval", str(broken), dt, message="bbox")
     user_error("eval", gt, dt, "--threads", "0", message="--threads")
     user_error("eval", gt, dt, "--plot", str(tmp_path / "pr.txt"), message="expected a picture")

@@ -59,6 +59,7 @@ PARALLEL_FROM = {
     "rotated_boxes": 50_000,  # rotated boxes given to the pair engine
     "masks": 1 << 20,  # mask pixels read by masks_to_boxes
     "soft_nms": 200_000,  # listed pairs of a soft-NMS (their decay weights; the walk over its components)
+    "soft_nms_boxes": 20_000,  # boxes of an axis-aligned soft-NMS (its pair search; the walk over its components)
 }
 
 

@@ -338,8 +338,18 @@ def nms_method(
         keep = batched_nms(all_boxes, all_scores.astype(np.float64), group, iou_t)
     else:
         keep = _soft_nms_keep(all_boxes, all_scores, group, method, iou_t, sigma, thresh)
-    keep = keep[np.argsort(all_labels[keep], kind="stable")]
-    return all_boxes[keep], all_scores[keep], all_labels[keep]
+    keep = _by_category(keep, group)
+    return np.take(all_boxes, keep, axis=0), np.take(all_scores, keep), np.take(all_labels, keep)
+
+
+def _by_category(keep: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``keep`` stable-sorted by category (``group``: integers that increase with the
+    label): a radix sort of 16-bit offsets when the categories kept span fewer than
+    2**16 values, else numpy's stable sort of the categories."""
+    categories = np.take(group, keep)
+    if len(categories) and int(categories.max()) - int(categories.min()) < 1 << 16:
+        categories = (categories - categories.min()).astype(np.uint16)
+    return np.take(keep, np.argsort(categories, kind="stable"))
 
 
 def _soft_nms_keep(boxes, scores, group, method, iou_t, sigma, thresh) -> np.ndarray:

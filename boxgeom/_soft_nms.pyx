@@ -503,11 +503,12 @@ cdef intp_t soft_walk(intp_t n, double* score, const intp_t* ids, const double* 
     return count
 
 
-cdef object walk_result(intp_t n, double* score, const intp_t* ids, const double* weights, const Slots* slots,
+cdef object walk_result(intp_t n, double* score, const intp_t* ids, const double* weights, Slots* slots,
                         const Decay* d, double score_threshold, int n_threads, Scratch* m, coord_t kind):
-    """``(keep, kept_scores)`` of ``soft_walk`` on the half graph in ``m`` (freed), sorted
-    into the output arrays in scratch the walk is done with; MemoryError when memory
-    ran out, now or while building the graph (``m.up`` NULL)."""
+    """``(keep, kept_scores)`` of ``soft_walk`` on the half graph in ``m`` (freed, as
+    ``slots`` when not NULL), sorted into the output arrays in memory the walk is done
+    with; MemoryError when memory ran out, now or while building the graph (``m.up``
+    NULL)."""
     cdef intp_t count = -1
     cdef cnp.npy_intp length
     cdef cnp.ndarray keep, kept
@@ -515,10 +516,12 @@ cdef object walk_result(intp_t n, double* score, const intp_t* ids, const double
         if m.up != NULL:
             with nogil:
                 count = soft_walk(n, score, ids, weights, slots, d, score_threshold, n_threads, m, kind)
-                free(m.up)  # the graph is done with: its memory for the sort's keys
+                free(m.up)  # the graph and the boxes are done with: their memory for the sort's keys
                 free(m.later)
                 m.up = NULL
                 m.later = NULL
+                if slots != NULL:
+                    slots_free(slots)
                 if count >= 0:
                     m.keys = <uint64_t*> malloc((2 * n + 2) * sizeof(uint64_t))
                     if m.keys == NULL:

@@ -1,9 +1,10 @@
 # The hierarchical grid and its slots: the spatial filing shared by greedy NMS
-# (``_nms``) and greedy matching (``_match``).
+# (``_nms``), non-maximum merging (``_nmm``), greedy matching (``_match``) and soft-NMS
+# (``_soft_nms``).
 #
 # | concept     | convention                                                                        |
 # |-------------|-----------------------------------------------------------------------------------|
-# | group       | all boxes, or one label of ``batched_nms``: each group has a grid of its own      |
+# | group       | all boxes, or one label (``label_groups``): each group has a grid of its own      |
 # | level-0 cell| square, of side 1.5 x the geometric mean of the group's longer box sides (at      |
 # |             | most CELLS_PER_BOX cells per box); cell of a coordinate: ``_cells.cell_of``       |
 # | level l     | merges 2**l x 2**l level-0 cells; every level up to a single cell exists          |
@@ -34,8 +35,8 @@ from libc.string cimport memset
 from boxgeom._bits cimport load_relaxed
 from boxgeom._box cimport area, has_area, open_overlap, span
 from boxgeom._cells cimport cell_of
-from boxgeom._sort cimport coord_key, radix_sort
-from boxgeom._types cimport coord_t, intp_t, uint8_t, uint64_t
+from boxgeom._sort cimport coord_key, int_key, radix_sort, sort_by_key
+from boxgeom._types cimport coord_t, int64_t, intp_t, uint8_t, uint64_t
 
 # Tuning constants: they change the speed, never the result.
 cdef enum:
@@ -75,6 +76,47 @@ cdef inline void grid_free(Grid* grid) noexcept nogil:
     free(grid.used)
     free(grid.start)
     memset(grid, 0, sizeof(Grid))
+
+
+cdef inline int label_groups(const int64_t* labels, intp_t n, intp_t* group, intp_t* n_groups) noexcept nogil:
+    """Group ids in [0, n_groups) that increase with the label: ``label - min`` when the
+    labels span at most n values (no sort: a few empty groups cost a few cells), else
+    dense ranks. Return -1 when memory runs out."""
+    cdef uint64_t* keys
+    cdef intp_t* order
+    cdef intp_t i, g = 0
+    cdef int64_t low, high
+    if n == 0:
+        n_groups[0] = 1
+        return 0
+    low = high = labels[0]
+    for i in range(1, n):
+        low = labels[i] if labels[i] < low else low
+        high = labels[i] if labels[i] > high else high
+    if <uint64_t> high - <uint64_t> low < <uint64_t> n:
+        for i in range(n):
+            group[i] = <intp_t> (labels[i] - low)
+        n_groups[0] = <intp_t> (high - low) + 1
+        return 0
+    keys = <uint64_t*> malloc(n * sizeof(uint64_t))
+    order = <intp_t*> malloc(n * sizeof(intp_t))
+    if keys == NULL or order == NULL:
+        g = -1
+    else:
+        for i in range(n):
+            keys[i] = int_key(labels[i])
+            order[i] = i
+        if sort_by_key(keys, order, n) < 0:
+            g = -1
+    if g == 0:
+        for i in range(n):
+            if i and keys[i] != keys[i - 1]:
+                g += 1
+            group[order[i]] = g
+        n_groups[0] = g + 1
+    free(keys)
+    free(order)
+    return 0 if g >= 0 else -1
 
 
 cdef inline void cells_of(const coord_t* box, const Grid* grid, intp_t g, intp_t* c) noexcept nogil:
@@ -318,28 +360,27 @@ cdef inline void slot_set(Slots* slots, intp_t s, const coord_t* box, intp_t ind
     (<intp_t*> (record + slots.coord_bytes))[0] = index
 
 
-cdef inline int slots_fill(Slots* slots, const Grid* grid, const coord_t[:, ::view.contiguous] boxes, const intp_t* key_of,
+cdef inline int slots_fill(Slots* slots, Grid* grid, const coord_t[:, ::view.contiguous] boxes, const intp_t* key_of,
                            const uint64_t* box_key) noexcept nogil:
     """Copy every filed box to its slot (cell order; by index within a cell): its
-    coordinates, its index and (``box_key`` not NULL) its key. Return -1 when memory
+    coordinates, its index and (``box_key`` not NULL) its key. ``grid.start`` serves as
+    the cursors (each cell's start moves to its end, then back). Return -1 when memory
     runs out."""
     cdef intp_t i, s, key
-    cdef intp_t* cursor = <intp_t*> malloc((grid.n_cells + 1) * sizeof(intp_t))
-    if not slots_alloc(slots, grid.start[grid.n_cells], box_key != NULL, boxes[0, 0]) or cursor == NULL:
-        free(cursor)
+    if not slots_alloc(slots, grid.start[grid.n_cells], box_key != NULL, boxes[0, 0]):
         return -1
-    for key in range(grid.n_cells):
-        cursor[key] = grid.start[key]
     for i in range(boxes.shape[0]):
         key = key_of[i]
         if key < 0:
             continue
-        s = cursor[key]
-        cursor[key] = s + 1
+        s = grid.start[key]
+        grid.start[key] = s + 1
         slot_set(slots, s, &boxes[i, 0], i)
         if box_key != NULL:
             (<uint64_t*> (slots.data + s * slots.stride + slots.coord_bytes + 8))[0] = box_key[i]
-    free(cursor)
+    for key in range(grid.n_cells, 0, -1):  # a cell's end is the next one's start
+        grid.start[key] = grid.start[key - 1]
+    grid.start[0] = 0
     return 0
 
 

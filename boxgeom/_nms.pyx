@@ -40,11 +40,11 @@ cimport numpy as cnp
 from boxgeom._bits cimport ctz32, load_relaxed, store_relaxed
 from boxgeom._box cimport Criterion, area, has_area, intersect, suppresses
 from boxgeom._buffer cimport Buffer, buffer_free, buffer_init, buffer_reserve
-from boxgeom._hgrid cimport (SLOT_BLOCK, Grid, Scan, Slots, cells_of, grid_free, grid_plan, level_columns, level_of,
-                             overlap_mask, scan_begin, scan_next, slot_box, slot_index, slot_key, slot_set,
-                             slots_alloc, slots_fill, slots_free)
+from boxgeom._hgrid cimport (SLOT_BLOCK, Grid, Scan, Slots, cells_of, grid_free, grid_plan, label_groups,
+                             level_columns, level_of, overlap_mask, scan_begin, scan_next, slot_box, slot_index,
+                             slot_key, slot_set, slots_alloc, slots_fill, slots_free)
 from boxgeom._kinds cimport KIND_FLOAT32, KIND_INT32, KIND_INT64, box_kind
-from boxgeom._sort cimport float_key, int_key, sort_by_key
+from boxgeom._sort cimport float_key, sort_by_key
 from boxgeom._types cimport coord_t, float32_t, float64_t, int32_t, int64_t, intp_t, uint8_t, uint64_t
 
 cnp.import_array()
@@ -219,30 +219,6 @@ cdef int space_decide(const Grid* grid, const Slots* slots, const intp_t* box_gr
         buffer_free(&walkers[i].marks)
     free(walkers)
     return status
-
-
-cdef int label_groups(const int64_t* labels, intp_t n, intp_t* group, intp_t* n_groups) noexcept nogil:
-    """Dense group ids (0, 1, ... by increasing label) of ``labels``. Return -1 when memory runs out."""
-    cdef uint64_t* keys = <uint64_t*> malloc(n * sizeof(uint64_t))
-    cdef intp_t* order = <intp_t*> malloc(n * sizeof(intp_t))
-    cdef intp_t i, g = 0
-    if keys == NULL or order == NULL:
-        g = -1
-    else:
-        for i in range(n):
-            keys[i] = int_key(labels[i])
-            order[i] = i
-        if sort_by_key(keys, order, n) < 0:
-            g = -1
-    if g == 0:
-        for i in range(n):
-            if i and keys[i] != keys[i - 1]:
-                g += 1
-            group[order[i]] = g
-        n_groups[0] = g + 1
-    free(keys)
-    free(order)
-    return 0 if g >= 0 else -1
 
 
 # --- score order -------------------------------------------------------------------------

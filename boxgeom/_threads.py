@@ -60,6 +60,7 @@ PARALLEL_FROM = {
     "masks": 1 << 20,  # mask pixels read by masks_to_boxes
     "evaluation": 20_000,  # detections evaluated (the categories run in parallel)
     "soft_nms": 200_000,  # listed pairs of a soft-NMS (their decay weights; the walk over its components)
+    "soft_nms_boxes": 20_000,  # boxes of an axis-aligned soft-NMS (its pair search; the walk over its components)
 }
 
 

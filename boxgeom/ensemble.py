@@ -138,7 +138,8 @@ def _normalise(boxes: np.ndarray, name: str = "boxes_list") -> tuple[np.ndarray,
         if outside:
             _warn(f"{name}: clipped {outside} coordinates to [0, 1] (ensemble-boxes expects normalised boxes)")
         boxes = out
-    positive = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) != 0
+    area = boxes[:, 2] - boxes[:, 0]
+    positive = np.multiply(area, boxes[:, 3] - boxes[:, 1], out=area) != 0
     if not positive.all():
         _warn(f"{name}: skipped {int((~positive).sum())} boxes of zero area")
     return boxes, positive
@@ -338,8 +339,18 @@ def nms_method(
         keep = batched_nms(all_boxes, all_scores.astype(np.float64), group, iou_t)
     else:
         keep = _soft_nms_keep(all_boxes, all_scores, group, method, iou_t, sigma, thresh)
-    keep = keep[np.argsort(all_labels[keep], kind="stable")]
-    return all_boxes[keep], all_scores[keep], all_labels[keep]
+    keep = _by_category(keep, group)
+    return np.take(all_boxes, keep, axis=0), np.take(all_scores, keep), np.take(all_labels, keep)
+
+
+def _by_category(keep: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """``keep`` stable-sorted by category (``group``: integers that increase with the
+    label): a radix sort of 16-bit offsets when the categories kept span fewer than
+    2**16 values, else numpy's stable sort of the categories."""
+    categories = np.take(group, keep)
+    if len(categories) and int(categories.max()) - int(categories.min()) < 1 << 16:
+        categories = np.subtract(categories, categories.min(), out=categories).astype(np.uint16)
+    return np.take(keep, np.argsort(categories, kind="stable"))
 
 
 def _soft_nms_keep(boxes, scores, group, method, iou_t, sigma, thresh) -> np.ndarray:
@@ -348,7 +359,7 @@ def _soft_nms_keep(boxes, scores, group, method, iou_t, sigma, thresh) -> np.nda
     score when kept)."""
     sigma = check_positive(sigma, "sigma")
     thresh = check_threshold(thresh, "thresh")
-    keep, _ = _soft_nms(boxes, scores.astype(np.float64), method="linear" if method == 1 else "gaussian", sigma=sigma,
+    keep, _ = _soft_nms(boxes, scores, method="linear" if method == 1 else "gaussian", sigma=sigma,
                        iou_threshold=iou_t, score_threshold=float(np.nextafter(thresh, np.inf)), idxs=group)
     return keep
 

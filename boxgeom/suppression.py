@@ -1,13 +1,15 @@
 """The NMS family of detection post-processing: soft-NMS (axis-aligned and rotated),
 per-class rotated NMS and NMS of convex quadrilaterals.
 
-Every function here only ever looks at pairs of boxes that overlap: candidate pairs
-come from the pair engine (``boxgeom._pairs``, on the boxes' axis-aligned bounds for
-rotated boxes and quads), restricted to one category when ``idxs`` is given, before any
-IoU is computed. Soft-NMS then decays scores along those pairs only
-(``boxgeom._soft_nms``: a heap per connected component of the overlap graph); the
-greedy NMS variants walk the score order over them (``boxgeom._nms.suppress_pairs``).
-Time O(n log n + k) for k overlapping pairs, never O(n^2).
+Every function here only ever looks at pairs of boxes that overlap: for soft-NMS of
+axis-aligned boxes, the kernel finds them itself (``boxgeom._soft_nms.soft_nms_boxes``:
+a hierarchical grid per category); otherwise candidate pairs come from the pair engine
+(``boxgeom._pairs``, on the boxes' axis-aligned bounds), restricted to one category
+when ``idxs`` is given, before any IoU is computed. Soft-NMS then decays scores along
+those pairs only (``boxgeom._soft_nms``: a heap per connected component of the overlap
+graph); the greedy NMS variants walk the score order over them
+(``boxgeom._nms.suppress_pairs``). Time O(n log n + k) for k overlapping pairs, never
+O(n^2).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _iou, _nms, _pairs, _soft_nms
+from boxgeom import _nms, _pairs, _soft_nms
 from boxgeom._tensors import returns_tensors
 from boxgeom._threads import kernel_threads
 from boxgeom._validate import (
@@ -38,6 +40,10 @@ __all__ = ["SOFT_NMS_METHODS", "batched_rotated_nms", "polygon_nms", "rotated_so
 #: The decay rules ``soft_nms(method=...)`` accepts.
 SOFT_NMS_METHODS = ("linear", "gaussian", "hard")
 
+# From this many boxes on, soft_nms hands the kernel its boxes in place order (a tuning
+# constant: it changes the speed, never the result).
+_LOCALITY_FROM = 1 << 19
+
 
 def check_method(method: Any) -> int:
     """Return the kernel code of a soft-NMS ``method`` (one of :data:`SOFT_NMS_METHODS`), else ValueError."""
@@ -48,7 +54,7 @@ def check_method(method: Any) -> int:
 
 class _Soft:
     """A soft-NMS call: its checked options, the boxes alive at the start, and the steps
-    every variant shares (:meth:`prepare`, :meth:`run`)."""
+    of the variants over listed pairs (:meth:`prepare`, :meth:`run`)."""
 
     def __init__(self, n: int, scores, idxs, method, sigma, iou_threshold, score_threshold, n_threads):
         self.code = check_method(method)
@@ -97,9 +103,9 @@ class _Soft:
         scores."""
         scores = np.take(self.subset(self.scores), perm)
         threads = kernel_threads(self.n_threads, pairs.shape[1], "soft_nms")
-        keep, kept = _soft_nms.soft_nms(scores, pairs, iou, perm, method=self.code, sigma=self.sigma,
-                                        iou_threshold=self.iou_threshold, score_threshold=self.score_threshold,
-                                        n_threads=threads)
+        keep, kept = _soft_nms.soft_nms_pairs(scores, pairs, iou, perm, method=self.code, sigma=self.sigma,
+                                              iou_threshold=self.iou_threshold, score_threshold=self.score_threshold,
+                                              n_threads=threads)
         return (keep if self.alive is None else self.alive[keep]), kept
 
 
@@ -197,9 +203,10 @@ def soft_nms(
     -----
     A pair of boxes that do not overlap with positive area (touching, or a zero-area box)
     has IoU 0, and ``w(0) = 1`` under every method, so only overlapping pairs can change a
-    score: they come from the pair engine, and the decay runs in ``boxgeom._soft_nms``
-    with a heap per connected component of the overlapping pairs. Time
-    O(n log n + k log m) for k overlapping pairs and components of at most m boxes.
+    score: the kernel (``boxgeom._soft_nms``) finds them in a hierarchical grid per
+    category and decays the scores one connected component of the overlapping pairs at
+    a time. Time O(n log n + k log m) for k overlapping pairs and components of at most
+    m boxes.
 
     To reproduce ensemble-boxes' ``soft_nms`` (which keeps decayed scores strictly above
     ``thresh`` and lists its output label by label), pass
@@ -217,11 +224,19 @@ def soft_nms(
     >>> soft_nms(boxes, [0.9, 0.8, 0.7], method="linear", idxs=[0, 1, 0])[1]
     array([0.9, 0.8, 0.7])
     """
-    xyxy = as_boxes(boxes, "boxes", fmt)
+    xyxy = as_boxes(boxes, "boxes", fmt, strided=True)
     soft = _Soft(len(xyxy), scores, idxs, method, sigma, iou_threshold, score_threshold, n_threads)
-    perm, ordered, pairs = soft.prepare(soft.subset(xyxy))
-    iou = _iou.iou_pairs(ordered, ordered, pairs, n_threads=kernel_threads(n_threads, pairs.shape[1], "iou"))
-    return soft.run(perm, pairs, iou)
+    alive, values = soft.subset(xyxy), soft.subset(soft.scores)
+    labels = None if soft.labels is None else soft.subset(soft.labels)
+    ids = None
+    if len(alive) >= _LOCALITY_FROM:  # the boxes in place order first, so that the kernel's grid fills in cache
+        ids = _soft_nms.locality_order(np.ascontiguousarray(alive), None if labels is None else _ranks(labels))
+        alive, values = np.take(alive, ids, axis=0), np.take(values, ids)
+        labels = None if labels is None else np.take(labels, ids)
+    keep, kept = _soft_nms.soft_nms_boxes(
+        alive, values, labels, ids, method=soft.code, sigma=soft.sigma, iou_threshold=soft.iou_threshold,
+        score_threshold=soft.score_threshold, n_threads=kernel_threads(n_threads, len(alive), "soft_nms_boxes"))
+    return (keep if soft.alive is None else soft.alive[keep]), kept
 
 
 @returns_tensors

@@ -347,6 +347,17 @@ def test_soft_nms_drop_in(eb, method):
         ensemble.soft_nms(boxes, scores, labels, thresh=1.5)
 
 
+def test_nms_and_soft_nms_drop_in_with_wide_and_float_labels(eb):
+    # labels spanning 2**16 values and more, and float labels: the output stays label by label
+    boxes, scores, labels = model_lists(6, n_labels=4)
+    for relabel in (lambda l: l * 40_000 - 7, lambda l: l + 0.5, lambda l: 3 - l):
+        relabelled = [relabel(l) for l in labels]
+        for method in (1, 2):
+            assert_same_results(ensemble.soft_nms(boxes, scores, relabelled, method=method),
+                                eb.soft_nms(boxes, copy.deepcopy(scores), relabelled, method=method))
+        assert_same_results(ensemble.nms(boxes, scores, relabelled), eb.nms(boxes, copy.deepcopy(scores), relabelled))
+
+
 def test_float32_and_list_inputs_drop_in(eb):
     boxes, scores, labels = model_lists(4, dtype=np.float32)
     for args in [(boxes, scores, labels), ([b.tolist() for b in boxes], [s.tolist() for s in scores],

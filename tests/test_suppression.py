@@ -105,10 +105,20 @@ def assert_same(got, expected):
     np.testing.assert_allclose(kept, expected[1], rtol=1e-12, atol=0)
 
 
+@pytest.fixture(params=["as given", "place order"])
+def box_order(request, monkeypatch):
+    """Both orders in which soft_nms hands the kernel its boxes: as given, or (from
+    ``_LOCALITY_FROM`` boxes on, here from the first) in place order, with their ids."""
+    if request.param == "place order":
+        monkeypatch.setattr(suppression, "_LOCALITY_FROM", 0)
+    return request.param
+
+
 @pytest.fixture(params=["bands", "filter"])
 def pair_path(request, monkeypatch):
-    """Both ways of finding the pairs of each category: the categories moved into bands of
-    their own, or all pairs and a filter (for extents beyond float64)."""
+    """Both ways of finding the candidate pairs of each category of rotated boxes: the
+    categories moved into bands of their own, or all pairs and a filter (for extents
+    beyond float64)."""
     if request.param == "filter":
         monkeypatch.setattr(suppression, "_category_bands", lambda bounds, ranks: None)
     return request.param
@@ -119,7 +129,7 @@ def pair_path(request, monkeypatch):
 
 @pytest.mark.parametrize("method", METHODS)
 @pytest.mark.parametrize("grouped", [False, True])
-def test_soft_nms_matches_reference(method, grouped, pair_path):
+def test_soft_nms_matches_reference(method, grouped, box_order):
     rng = np.random.default_rng(METHODS.index(method) + 10 * grouped)
     for trial in range(12):
         n = int(rng.integers(1, 120))
@@ -154,7 +164,7 @@ def test_soft_nms_edge_cases(boxes, dtype, method, iou_t, score_t, sigma, groupe
     assert_same(got, reference_soft_nms(iou_matrix(boxes, boxes), scores, method, sigma, iou_t, score_t, idxs))
 
 
-def test_soft_nms_large_components_and_many_components(pair_path):
+def test_soft_nms_large_components_and_many_components(box_order):
     # one cluster of 150 boxes (the heap path), plus 300 small clusters (the scan path)
     rng = np.random.default_rng(3)
     cluster = np.hstack([rng.uniform(0, 10, (150, 2)), rng.uniform(10, 20, (150, 2))])
@@ -167,31 +177,92 @@ def test_soft_nms_large_components_and_many_components(pair_path):
         assert_same(got, reference_soft_nms(iou_matrix(boxes, boxes), scores, method, 0.5, 0.2, 0.01))
 
 
-@pytest.mark.parametrize("offset", [1e15, -3e12, 2.0**60])
-def test_soft_nms_far_from_the_origin(offset, pair_path):
-    # the category bands move float64 copies far along x; rounding must lose no pair
+def far_boxes(offset):
+    """300 boxes on a lattice of 4 ulps far from the origin, 40 categories."""
     rng = np.random.default_rng(int(abs(offset)) % 97)
     step = abs(np.spacing(offset)) * 4
     corner = offset + rng.integers(0, 200, (300, 2)) * step
     boxes = np.hstack([corner, corner + rng.integers(0, 30, (300, 2)) * step])
-    scores = rng.random(300)
-    idxs = rng.integers(0, 40, 300)
+    return boxes, rng.random(300), rng.integers(0, 40, 300)
+
+
+def tiny_boxes():
+    """200 tiny boxes in 30 categories and one far box that widens the extent."""
+    rng = np.random.default_rng(21)
+    corner = rng.integers(0, 100, (200, 2)) * 1e-9
+    boxes = np.vstack([np.hstack([corner, corner + rng.integers(0, 20, (200, 2)) * 1e-9]), [[1e6, 0, 1e6 + 1, 1]]])
+    return boxes, rng.random(201), rng.integers(0, 30, 201)
+
+
+@pytest.mark.parametrize("offset", [1e15, -3e12, 2.0**60])
+def test_soft_nms_far_from_the_origin(offset, box_order):
+    boxes, scores, idxs = far_boxes(offset)
     for method in METHODS:
         got = soft_nms(boxes, scores, method=method, iou_threshold=0.2, idxs=idxs)
         assert_same(got, reference_soft_nms(iou_matrix(boxes, boxes), scores, method, 0.5, 0.2, 0.001, idxs))
 
 
-def test_soft_nms_tiny_boxes_in_a_wide_extent(pair_path):
-    # one far box widens the extent, so the bands round the tiny boxes' moved coordinates
-    # together: they then touch (candidates of IoU 0), and the overlapping pairs stay
-    rng = np.random.default_rng(21)
-    corner = rng.integers(0, 100, (200, 2)) * 1e-9
-    boxes = np.vstack([np.hstack([corner, corner + rng.integers(0, 20, (200, 2)) * 1e-9]), [[1e6, 0, 1e6 + 1, 1]]])
-    scores = rng.random(201)
-    idxs = rng.integers(0, 30, 201)
+def test_soft_nms_tiny_boxes_in_a_wide_extent(box_order):
+    boxes, scores, idxs = tiny_boxes()
     for method in METHODS:
         got = soft_nms(boxes, scores, method=method, iou_threshold=0.1, idxs=idxs)
         assert_same(got, reference_soft_nms(iou_matrix(boxes, boxes), scores, method, 0.5, 0.1, 0.001, idxs))
+
+
+@pytest.mark.parametrize("boxes, idxs", [far_boxes(1e15)[::2], far_boxes(2.0**60)[::2], tiny_boxes()[::2],
+                                         (random_float_boxes(np.random.default_rng(1), 500, 100, 20),
+                                          np.random.default_rng(2).integers(-3, 3, 500))])
+def test_candidate_pairs_of_each_category(boxes, idxs, pair_path):
+    # the candidates of rotated soft-NMS (on the boxes' bounds): the category bands move
+    # float64 copies far along x, and their rounding must lose no overlapping pair (far
+    # from the origin; tiny boxes in a wide extent, whose moved coordinates round
+    # together: they then touch, candidates of IoU 0); the filter gives the same
+    soft = suppression._Soft(len(boxes), np.ones(len(boxes)), idxs, "linear", 0.5, 0.3, 0.0, None)
+    perm, ordered, pairs = soft.prepare(boxes)
+    np.testing.assert_array_equal(ordered, boxes[perm])
+    found = {tuple(sorted(pair)) for pair in perm[pairs].T}
+    iou = iou_matrix(boxes, boxes)
+    same = idxs[:, None] == idxs[None, :]
+    expected = {(i, j) for i, j in zip(*np.nonzero(np.triu((iou > 0) & same, 1)))}
+    assert expected <= found
+    assert all(idxs[i] == idxs[j] for i, j in found)
+
+
+def test_soft_nms_labels_of_any_range(box_order):
+    # labels spanning more values than there are boxes are ranked (a sort), the others
+    # offset from their minimum: both give the categories' own results
+    rng = np.random.default_rng(13)
+    boxes = random_float_boxes(rng, 300, region=60, max_size=20)
+    scores = rng.random(300)
+    wide = rng.choice(np.array([-(2**62), -5, 0, 7, 2**62]), 300)
+    dense = np.unique(wide, return_inverse=True)[1].reshape(-1)
+    for method in METHODS:
+        got = soft_nms(boxes, scores, method=method, idxs=wide)
+        assert_same(got, reference_soft_nms(iou_matrix(boxes, boxes), scores, method, 0.5, 0.3, 0.001, wide))
+        assert_same(soft_nms(boxes, scores, method=method, idxs=dense), got)
+
+
+def test_soft_nms_kernels_check_their_arguments():
+    from boxgeom import _soft_nms
+
+    boxes = np.array([[0, 0, 2, 2], [1, 1, 3, 3], [0, 0, 1, 1]], dtype=np.float64)
+    scores = np.array([0.9, 0.8, 0.7])
+    options = {"method": _soft_nms.METHOD_CODES["linear"], "sigma": 0.5, "iou_threshold": 0.0,
+               "score_threshold": 0.0, "n_threads": 1}
+    keep, kept = _soft_nms.soft_nms_boxes(boxes, scores, None, np.array([5, 3, 4]), **options)
+    assert keep.tolist() == [5, 3, 4]  # the given ids
+    np.testing.assert_allclose(kept, [0.9, 0.8 * (1 - 1 / 7), 0.7 * (1 - 1 / 4)])
+    keep, _ = _soft_nms.soft_nms_boxes(boxes[1:], np.array([0.5, 0.5]), None, np.array([5, 3]), **options)
+    assert keep.tolist() == [3, 5]  # a tie goes to the lower id
+    with pytest.raises(ValueError, match="ids: expected length 3, got 2"):
+        _soft_nms.soft_nms_boxes(boxes, scores, None, np.array([0, 1]), **options)
+    with pytest.raises(ValueError, match="labels: expected length 3, got 1"):
+        _soft_nms.soft_nms_boxes(boxes, scores, np.zeros(1, dtype=np.int64), None, **options)
+    with pytest.raises(ValueError, match="method: expected a value of METHOD_CODES, got 7"):
+        _soft_nms.soft_nms_boxes(boxes, scores, None, None, **{**options, "method": 7})
+    pairs = np.array([[1, 0], [2, 1]], dtype=np.intp)
+    with pytest.raises(ValueError, match="pairs: expected row 0 in ascending order"):
+        _soft_nms.soft_nms_pairs(scores, pairs, np.array([0.5, 0.5]), np.arange(3), **options)
 
 
 def test_locality_order():
@@ -238,7 +309,7 @@ def test_soft_nms_single_and_empty():
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_hard_soft_nms_is_nms(dtype, pair_path):
+def test_hard_soft_nms_is_nms(dtype, box_order):
     rng = np.random.default_rng(5)
     boxes = (random_float_boxes(rng, 400, region=200, max_size=40) * 4).astype(dtype)
     scores = rng.integers(0, 30, 400) / 30.0  # ties
@@ -269,7 +340,7 @@ def test_soft_nms_formats_dtypes_and_order_invariance():
 
 def test_soft_nms_thread_count_does_not_matter(monkeypatch):
     # many components (so that the walk runs on threads), every cut-off lowered
-    for kind in ("pairs", "iou", "soft_nms", "rotated_boxes", "rotated_pairs"):
+    for kind in ("pairs", "iou", "soft_nms", "soft_nms_boxes", "rotated_boxes", "rotated_pairs"):
         monkeypatch.setitem(_threads.PARALLEL_FROM, kind, 0)
     rng = np.random.default_rng(4)
     centres = rng.uniform(0, 5000, (4000, 1, 2)) + rng.normal(0, 3, (4000, 4, 2))
@@ -330,7 +401,7 @@ def test_soft_nms_bad_input():
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_rotated_soft_nms_matches_reference_with_shapely_iou(method):
+def test_rotated_soft_nms_matches_reference_with_shapely_iou(method, pair_path):
     rng = np.random.default_rng(11 + METHODS.index(method))
     for trial in range(6):
         n = int(rng.integers(1, 80))

@@ -755,7 +755,8 @@ def plot_precision_recall(
     which = "mean over categories" if category is None else f"category {category}"
     ax.set_title(f"precision-recall ({which}, area {labels[a]}, maxDets {evaluation.max_dets[m]})")
     ax.grid(True, color=FAINT, linewidth=0.5)
-    ax.legend(loc="lower left")
+    if ax.get_lines():  # none when the categories drawn have no ground truth
+        ax.legend(loc="lower left")
     return ax
 
 

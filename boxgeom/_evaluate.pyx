@@ -420,7 +420,7 @@ cdef bint evaluate_category(const Inputs* s, intp_t k) noexcept nogil:
     cdef uint64_t word
     cdef const uint64_t* tp
     cdef const uint64_t* ig
-    cdef double score, first_score = 0.0
+    cdef double first_score = 0.0
     if nd == 0 and n_gt == 0:
         return True  # no evaluated image: everything stays -1
     for q in range(nd):

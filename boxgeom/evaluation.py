@@ -18,11 +18,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from boxgeom import _evaluate
+from boxgeom import _checks, _evaluate
 from boxgeom._threads import kernel_threads
 from boxgeom._validate import as_array, as_labels, as_numpy, as_quads, as_rotated, as_scores, check_flag, check_finite
 from boxgeom.formats import box_convert, check_fmt
-from boxgeom import _checks
 
 __all__ = ["COCO_AREA_LABELS", "COCO_AREA_RANGES", "KINDS", "CategoryTable", "DetectionEvaluation", "evaluate_detections"]
 
@@ -40,6 +39,15 @@ def _coco_iou_thresholds() -> np.ndarray:
 
 def _coco_recall_thresholds() -> np.ndarray:
     return np.linspace(0.0, 1.00, int(np.round((1.00 - 0.0) / 0.01)) + 1, endpoint=True)
+
+
+def mean_found(values: np.ndarray, axis: int | tuple[int, ...]) -> np.ndarray:
+    """The mean over ``axis`` of the entries > -1 (pycocotools' -1: nothing to find),
+    -1 where there are none."""
+    found = values > -1
+    counts = found.sum(axis=axis)
+    total = np.where(found, values, 0.0).sum(axis=axis)
+    return np.where(counts > 0, total / np.maximum(counts, 1), -1.0)
 
 
 @dataclass(frozen=True)
@@ -150,22 +158,14 @@ class DetectionEvaluation:
                1  1.000  1.000  1.000  1.000
                2  0.000  0.000  0.000  0.000
         """
-
-        def mean(values: np.ndarray) -> np.ndarray:
-            found = values > -1
-            counts = found.sum(axis=0)
-            total = np.where(found, values, 0.0).sum(axis=0)
-            return np.where(counts > 0, total / np.maximum(counts, 1), -1.0)
-
         precision = self.precision[:, :, :, 0, -1]  # (T, R, K)
-        at = {t: np.flatnonzero(self.iou_thresholds == t) for t in (0.5, 0.75)}
-        flat = precision.reshape(-1, precision.shape[2])
+        at = {t: self.iou_thresholds == t for t in (0.5, 0.75)}
         return CategoryTable(
             categories=self.categories,
-            ap=mean(flat),
-            ap50=mean(precision[at[0.5]].reshape(-1, precision.shape[2])),
-            ap75=mean(precision[at[0.75]].reshape(-1, precision.shape[2])),
-            ar=mean(self.recall[:, :, 0, -1]),
+            ap=mean_found(precision, (0, 1)),
+            ap50=mean_found(precision[at[0.5]], (0, 1)),
+            ap75=mean_found(precision[at[0.75]], (0, 1)),
+            ar=mean_found(self.recall[:, :, 0, -1], 0),
             max_det=self.max_dets[-1],
         )
 

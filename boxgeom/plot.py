@@ -44,6 +44,7 @@ from boxgeom._validate import (
     check_flag,
     check_positive,
 )
+from boxgeom.evaluation import mean_found
 from boxgeom.formats import as_boxes, as_float64_box, as_float64_boxes, check_fmt
 from boxgeom.rotated import rotated_corners
 from boxgeom.setarea import set_areas
@@ -746,8 +747,7 @@ def plot_precision_recall(
         found = values > -1
         if not found.any():
             continue
-        curve = np.where(found, values, 0.0).sum(axis=(0, 2)) / np.maximum(found.sum(axis=(0, 2)), 1)
-        ax.plot(recall, curve, label=f"{name}: AP {values[found].mean():0.3f}")
+        ax.plot(recall, mean_found(values, (0, 2)), label=f"{name}: AP {values[found].mean():0.3f}")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("recall")
